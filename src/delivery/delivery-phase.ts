@@ -1,0 +1,173 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { isPermanentDeliveryError, TransportTimeoutError } from '../errors.js';
+import type { DeliverySummary, TickworkEmitter } from '../events.js';
+import type { StoreAdapter } from '../store/adapter.js';
+import type { TickworkDatabase } from '../store/schema.js';
+import { retryDelayMs } from './backoff.js';
+import type { DeliveryOptions, RetryOptions } from './options.js';
+import type { ClaimedDelivery, DeliveryOutcome, Outbox } from './outbox.js';
+import type { Transport } from './types.js';
+
+/**
+ * An engine's reaction to settled deliveries of its own rows (a sequence advancing its
+ * enrollment when a step was sent), run in the same transaction that records them.
+ */
+export type DeliveryHook = (
+  trx: Kysely<TickworkDatabase>,
+  outcomes: readonly DeliveryOutcome[],
+  now: Date,
+) => Promise<void>;
+
+export interface DeliveryPhaseDeps {
+  db: Kysely<TickworkDatabase>;
+  adapter: StoreAdapter;
+  outbox: Outbox;
+  transport: Transport;
+  events: TickworkEmitter;
+  delivery: DeliveryOptions;
+  retry: RetryOptions;
+  random: () => number;
+  hooks: ReadonlyMap<string, DeliveryHook>;
+  /** Aborted when the scheduler closes, so in-flight sends see it through their signal. */
+  shutdown: AbortSignal;
+}
+
+/**
+ * The delivery phase of a tick: claim due rows a wave at a time (a wave is as large as the
+ * allowed concurrency, so a row is only leased when it is about to be sent and a
+ * cancellation stops everything not yet in flight), send them, record the outcomes.
+ */
+export async function runDeliveryPhase(deps: DeliveryPhaseDeps, now: Date): Promise<DeliverySummary> {
+  const summary: DeliverySummary = { claimed: 0, sent: 0, retrying: 0, dead: 0, moreDue: false };
+  let budget = deps.delivery.maxPerTick;
+  while (budget > 0 && !deps.shutdown.aborted) {
+    const leaseToken = randomUUID();
+    const claimed = await deps.outbox.claim(deps.db, {
+      now,
+      limit: Math.min(budget, deps.delivery.concurrency),
+      leaseMs: deps.delivery.leaseMs,
+      leaseToken,
+    });
+    if (claimed.length === 0) return summary;
+    summary.claimed += claimed.length;
+    budget -= claimed.length;
+
+    const outcomes = await Promise.all(claimed.map((delivery) => deliverOne(deps, delivery, now)));
+    await deps.adapter.writeTransaction(deps.db, async (trx) => {
+      await deps.outbox.record(trx, outcomes, { now, leaseToken });
+      await runHooks(deps.hooks, trx, outcomes, now);
+    });
+    for (const outcome of outcomes) {
+      summary[outcome.kind] += 1;
+      publish(deps.events, outcome);
+    }
+  }
+  summary.moreDue = await deps.outbox.hasDue(deps.db, now);
+  return summary;
+}
+
+async function deliverOne(deps: DeliveryPhaseDeps, delivery: ClaimedDelivery, now: Date): Promise<DeliveryOutcome> {
+  const { maxAttempts } = deps.retry;
+  if (delivery.attempt > maxAttempts) {
+    // Only reachable through lease expiry: every earlier attempt's process died mid-send.
+    return { kind: 'dead', delivery, error: `lease expired on each of ${maxAttempts} attempts` };
+  }
+  try {
+    const result = await sendWithTimeout(deps, delivery);
+    return { kind: 'sent', delivery, result: toJsonSafe(result) };
+  } catch (error) {
+    const message = describeError(error);
+    if (isPermanentDeliveryError(error) || delivery.attempt >= maxAttempts) {
+      return { kind: 'dead', delivery, error: message };
+    }
+    const delay = retryDelayMs(delivery.attempt, deps.retry, deps.random);
+    return { kind: 'retrying', delivery, error: message, nextAttemptAt: new Date(now.getTime() + delay) };
+  }
+}
+
+async function sendWithTimeout(deps: DeliveryPhaseDeps, delivery: ClaimedDelivery): Promise<unknown> {
+  const timeoutMs = deps.delivery.sendTimeoutMs;
+  const controller = new AbortController();
+  const onShutdown = () => controller.abort(deps.shutdown.reason);
+  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    // A real timer on purpose: it bounds an I/O call, it decides nothing about schedules.
+    timer = setTimeout(() => {
+      const error = new TransportTimeoutError(timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      Promise.resolve().then(() =>
+        deps.transport.send(delivery.message, {
+          idempotencyKey: delivery.idempotencyKey,
+          attempt: delivery.attempt,
+          signal: controller.signal,
+        }),
+      ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+    deps.shutdown.removeEventListener('abort', onShutdown);
+  }
+}
+
+async function runHooks(
+  hooks: ReadonlyMap<string, DeliveryHook>,
+  trx: Kysely<TickworkDatabase>,
+  outcomes: readonly DeliveryOutcome[],
+  now: Date,
+): Promise<void> {
+  if (hooks.size === 0) return;
+  const bySource = new Map<string, DeliveryOutcome[]>();
+  for (const outcome of outcomes) {
+    const list = bySource.get(outcome.delivery.sourceType);
+    if (list) list.push(outcome);
+    else bySource.set(outcome.delivery.sourceType, [outcome]);
+  }
+  for (const [sourceType, list] of bySource) {
+    const hook = hooks.get(sourceType);
+    if (hook) await hook(trx, list, now);
+  }
+}
+
+function publish(events: TickworkEmitter, outcome: DeliveryOutcome): void {
+  const { delivery } = outcome;
+  const base = {
+    idempotencyKey: delivery.idempotencyKey,
+    sourceType: delivery.sourceType,
+    sourceId: delivery.sourceId,
+    to: delivery.recipientEmail,
+    attempt: delivery.attempt,
+  };
+  if (outcome.kind === 'sent') events.emit('delivery:sent', { ...base, result: outcome.result });
+  else if (outcome.kind === 'retrying')
+    events.emit('delivery:retrying', { ...base, error: outcome.error, nextAttemptAt: outcome.nextAttemptAt });
+  else events.emit('delivery:dead', { ...base, error: outcome.error });
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}
+
+/** The transport's result is stored as JSON; anything that does not survive JSON is dropped to keep the row writable. */
+function toJsonSafe(value: unknown): unknown {
+  if (value === undefined || value === null) return undefined;
+  try {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,2 @@
+// The Fastify adapter lands with the HTTP issue; the subpath exists so imports resolve.
+export {};

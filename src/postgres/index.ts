@@ -1,0 +1,65 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { TickworkDatabase } from '../store/schema.js';
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type TickworkStore } from '../store/store.js';
+import { postgresAdapter } from './adapter.js';
+
+export { postgresAdapter } from './adapter.js';
+
+export interface PostgresStoreOptions {
+  /**
+   * A Postgres schema to keep tickwork's tables (and its migration history) in, created
+   * by `migrate()` if missing. Default: the connection's search_path (usually `public`).
+   */
+  schema?: string;
+  /** Pool size when the store opens its own pool from a connection string. Default 10. */
+  maxConnections?: number;
+}
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+/**
+ * A tickwork store on Postgres.
+ *
+ * `source` is a connection string (the store opens and closes its own pool), a pg `Pool`
+ * (the host's; left open on `close()`), or the host's own `Kysely` instance on a Postgres
+ * dialect (including PGlite).
+ */
+export function postgresStore(
+  source: string | pg.Pool | Kysely<unknown>,
+  options: PostgresStoreOptions = {},
+): TickworkStore {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new TypeError(`schema: '${schema}' is not a plain Postgres identifier`);
+  }
+
+  let base: Kysely<TickworkDatabase>;
+  let owned = false;
+  if (typeof source === 'string') {
+    if (source.length === 0) throw new TypeError('postgresStore: connection string must not be empty');
+    const pool = new pg.Pool({ connectionString: source, max: options.maxConnections ?? 10 });
+    base = new Kysely<TickworkDatabase>({ dialect: new PostgresDialect({ pool }) });
+    owned = true;
+  } else if (isKysely(source)) {
+    base = source as unknown as Kysely<TickworkDatabase>;
+  } else {
+    base = new Kysely<TickworkDatabase>({ dialect: new PostgresDialect({ pool: source }) });
+  }
+
+  const db = schema ? base.withSchema(schema) : base;
+  return {
+    db,
+    adapter: postgresAdapter,
+    migrationTables: { schema, table: MIGRATION_TABLE, lockTable: MIGRATION_LOCK_TABLE },
+    ready: async () => undefined,
+    async close() {
+      // Kysely's destroy() ends the pool, so only a pool the store opened itself is destroyed.
+      if (owned) await base.destroy();
+    },
+  };
+}
+
+function isKysely(value: unknown): value is Kysely<unknown> {
+  return value instanceof Kysely || (typeof value === 'object' && value !== null && 'selectFrom' in value && 'schema' in value);
+}

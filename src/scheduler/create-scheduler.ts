@@ -1,0 +1,159 @@
+import { runDeliveryPhase, type DeliveryHook } from '../delivery/delivery-phase.js';
+import {
+  parseDeliveryOptions,
+  parseRetryOptions,
+  type DeliveryOptionsInput,
+  type RetryOptionsInput,
+} from '../delivery/options.js';
+import { Outbox } from '../delivery/outbox.js';
+import type { Transport } from '../delivery/types.js';
+import { SchedulerClosedError, TickError, ValidationError } from '../errors.js';
+import { createEmitter, type PhaseSummary, type TickSummary, type TickworkEmitter } from '../events.js';
+import { migrateStore } from '../store/migrate.js';
+import type { TickworkStore } from '../store/store.js';
+import { createDeliveriesApi, type DeliveriesApi } from './deliveries.js';
+import type { EngineContext, TickPhase } from './engine.js';
+
+export interface SchedulerOptions {
+  delivery?: DeliveryOptionsInput;
+  retry?: RetryOptionsInput;
+  /**
+   * The clock for calls made outside `tick` (create, update, enroll, cancel...). Default:
+   * the wall clock. Tests and simulations pass a fake clock; `tick(now)` never reads it.
+   */
+  clock?: () => Date;
+  /** Source of randomness for retry jitter, in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+export interface CreateSchedulerConfig {
+  store: TickworkStore;
+  transport: Transport;
+  options?: SchedulerOptions;
+}
+
+export interface Scheduler {
+  /** Creates or upgrades tickwork's tables. Safe to call repeatedly and from several processes. */
+  migrate(): Promise<void>;
+  /**
+   * Runs every engine phase and then the delivery phase with `now` as the only source of
+   * time, doing a bounded amount of work. Safe to call from many processes at once. In one
+   * process, a call made while another is running waits for it and then runs with its own
+   * `now`, so no phase ever runs twice at once.
+   */
+  tick(now: Date): Promise<TickSummary>;
+  readonly events: TickworkEmitter;
+  readonly deliveries: DeliveriesApi;
+  /** Waits for a running tick to finish, refuses further calls, and closes what the store opened. */
+  close(): Promise<void>;
+}
+
+/** Engines plug in here: each gets the shared context and contributes tick phases. */
+export interface SchedulerAssembly {
+  phases: TickPhase[];
+}
+
+export function createScheduler(config: CreateSchedulerConfig): Scheduler {
+  if (!config || typeof config !== 'object') throw ValidationError.field('', 'createScheduler needs a config object');
+  const { store, transport } = config;
+  if (!store || typeof store !== 'object' || !store.db || !store.adapter) {
+    throw ValidationError.field('store', 'must be a store from tickwork/sqlite or tickwork/postgres');
+  }
+  if (!transport || typeof transport.send !== 'function') {
+    throw ValidationError.field('transport', 'must be an object with a send(message, context) function');
+  }
+  const options = config.options ?? {};
+  const delivery = parseDeliveryOptions(options.delivery);
+  const retry = parseRetryOptions(options.retry);
+  const clock = options.clock ?? (() => new Date());
+  const random = options.random ?? Math.random;
+
+  const events = createEmitter();
+  const outbox = new Outbox(store.adapter);
+  const hooks = new Map<string, DeliveryHook>();
+  const shutdown = new AbortController();
+  const context: EngineContext = {
+    db: store.db,
+    adapter: store.adapter,
+    outbox,
+    events,
+    clock,
+    onDeliverySettled(sourceType, hook) {
+      if (hooks.has(sourceType)) throw new Error(`a delivery hook for '${sourceType}' is already registered`);
+      hooks.set(sourceType, hook);
+    },
+  };
+  const assembly: SchedulerAssembly = { phases: [] };
+
+  let closed = false;
+  let readyPromise: Promise<void> | undefined;
+  // Ticks in one process run one after another; see `tick` above.
+  let tickQueue: Promise<unknown> = Promise.resolve();
+
+  const ensureOpen = () => {
+    if (closed) throw new SchedulerClosedError();
+  };
+  const ready = () => (readyPromise ??= store.ready());
+
+  async function runTick(now: Date): Promise<TickSummary> {
+    await ready();
+    const phases: Record<string, PhaseSummary> = {};
+    const failures: { phase: string; error: unknown }[] = [];
+    for (const phase of assembly.phases) {
+      try {
+        phases[phase.name] = await phase.run(now);
+      } catch (error) {
+        failures.push({ phase: phase.name, error });
+        events.emit('error', { error, context: `tick phase '${phase.name}'` });
+      }
+    }
+    let deliverySummary = { claimed: 0, sent: 0, retrying: 0, dead: 0, moreDue: false };
+    try {
+      deliverySummary = await runDeliveryPhase(
+        { db: store.db, adapter: store.adapter, outbox, transport, events, delivery, retry, random, hooks, shutdown: shutdown.signal },
+        now,
+      );
+    } catch (error) {
+      failures.push({ phase: 'delivery', error });
+      events.emit('error', { error, context: "tick phase 'delivery'" });
+    }
+    const summary: TickSummary = {
+      now,
+      phases,
+      delivery: deliverySummary,
+      moreDue: deliverySummary.moreDue || Object.values(phases).some((p) => p.moreDue),
+    };
+    if (failures.length > 0) throw new TickError(failures, summary);
+    events.emit('tick:completed', summary);
+    return summary;
+  }
+
+  return {
+    events,
+    deliveries: createDeliveriesApi(context),
+
+    async migrate() {
+      ensureOpen();
+      await ready();
+      await migrateStore(store);
+    },
+
+    tick(now: Date) {
+      ensureOpen();
+      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+        return Promise.reject(ValidationError.field('now', 'must be a valid Date'));
+      }
+      const run = tickQueue.then(() => runTick(new Date(now.getTime())));
+      tickQueue = run.catch(() => undefined);
+      return run;
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await tickQueue;
+      shutdown.abort(new SchedulerClosedError());
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import type { TickworkDatabase } from '../store/schema.js';
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type TickworkStore } from '../store/store.js';
+import { sqliteAdapter } from './adapter.js';
+
+export { sqliteAdapter } from './adapter.js';
+
+export interface SqliteStoreOptions {
+  /** How long a writer waits for the lock held by another process, in ms. Default 5000. */
+  busyTimeoutMs?: number;
+  /**
+   * SQLite `synchronous` pragma. Default: left as the handle has it (FULL for a new
+   * better-sqlite3 handle), so a committed "sent" survives power loss; NORMAL is faster
+   * and still safe against a process crash in WAL mode.
+   */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+}
+
+type BetterSqliteHandle = InstanceType<typeof Database>;
+
+/**
+ * A tickwork store on SQLite.
+ *
+ * `source` is a file path (opened and closed by the store), `':memory:'`, an open
+ * better-sqlite3 handle (the host's own database; left open on `close()`), or the host's
+ * own `Kysely` instance on SQLite. The store turns on WAL (files only), a busy timeout and
+ * foreign keys, so several processes can share one file.
+ */
+export function sqliteStore(
+  source: string | BetterSqliteHandle | Kysely<unknown>,
+  options: SqliteStoreOptions = {},
+): TickworkStore {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new TypeError('busyTimeoutMs: must be a non-negative integer');
+  }
+
+  let db: Kysely<TickworkDatabase>;
+  let owned: boolean;
+  if (isKysely(source)) {
+    db = source as unknown as Kysely<TickworkDatabase>;
+    owned = false;
+    // The handle is behind the host's dialect; pragmas go through SQL on its connection.
+    const pragmas = [`busy_timeout = ${busyTimeoutMs}`, 'foreign_keys = ON', 'journal_mode = WAL'];
+    if (options.synchronous) pragmas.push(`synchronous = ${options.synchronous}`);
+    // Applied lazily (the scheduler awaits `ready` before its first query) so this stays synchronous.
+    let configured: Promise<void> | undefined;
+    const ready = () =>
+      (configured ??= db.connection().execute(async (conn) => {
+        for (const pragma of pragmas) await sql.raw(`pragma ${pragma}`).execute(conn);
+      }));
+    return makeStore(db, owned, ready);
+  }
+
+  let handle: BetterSqliteHandle;
+  if (typeof source === 'string') {
+    if (source.length === 0) throw new TypeError('sqliteStore: path must not be empty');
+    handle = new Database(source);
+    owned = true;
+  } else {
+    handle = source;
+    owned = false;
+  }
+  configureHandle(handle, busyTimeoutMs, options.synchronous);
+  db = new Kysely<TickworkDatabase>({ dialect: new SqliteDialect({ database: handle }) });
+  return makeStore(db, owned, async () => undefined);
+}
+
+function configureHandle(handle: BetterSqliteHandle, busyTimeoutMs: number, synchronous?: string): void {
+  handle.pragma(`busy_timeout = ${busyTimeoutMs}`);
+  handle.pragma('foreign_keys = ON');
+  if (!handle.memory) handle.pragma('journal_mode = WAL');
+  if (synchronous) handle.pragma(`synchronous = ${synchronous}`);
+}
+
+function makeStore(db: Kysely<TickworkDatabase>, owned: boolean, ready: () => Promise<void>): TickworkStore {
+  return {
+    db,
+    adapter: sqliteAdapter,
+    migrationTables: { table: MIGRATION_TABLE, lockTable: MIGRATION_LOCK_TABLE },
+    ready,
+    async close() {
+      if (owned) await db.destroy();
+    },
+  };
+}
+
+function isKysely(value: unknown): value is Kysely<unknown> {
+  return value instanceof Kysely || (typeof value === 'object' && value !== null && 'selectFrom' in value && 'schema' in value);
+}

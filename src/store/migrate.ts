@@ -1,0 +1,41 @@
+import { Migrator } from 'kysely/migration';
+import { MigrationError } from '../errors.js';
+import { tickworkMigrations } from './migrations/index.js';
+import type { TickworkStore } from './store.js';
+
+const MAX_CONTENTION_RETRIES = 20;
+
+/**
+ * Applies tickwork's migrations with Kysely's Migrator and tickwork's own history table.
+ * Safe to run twice or from several processes at once: Postgres serialises on Kysely's
+ * advisory lock; on SQLite a process that loses the race for the write lock retries and
+ * then finds the work done.
+ */
+export async function migrateStore(store: TickworkStore): Promise<string[]> {
+  await store.ready();
+  const migrator = new Migrator({
+    db: store.db,
+    provider: tickworkMigrations(store.adapter),
+    migrationTableName: store.migrationTables.table,
+    migrationLockTableName: store.migrationTables.lockTable,
+    ...(store.migrationTables.schema ? { migrationTableSchema: store.migrationTables.schema } : {}),
+  });
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    // Losing the race shows up as contention, or (SQLite's deferred transactions) as a
+    // duplicate history row; either way the whole attempt rolled back and a retry finds
+    // the winner's work done.
+    const lostRace = store.adapter.isTransientContention(error) || store.adapter.isUniqueViolation(error);
+    if (lostRace && attempt < MAX_CONTENTION_RETRIES) {
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+      continue;
+    }
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigrationError(
+      failed ? `migration ${failed} failed: ${reason}` : `migrations failed: ${reason}`,
+      { cause: error },
+    );
+  }
+}

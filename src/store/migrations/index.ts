@@ -1,0 +1,14 @@
+import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { StoreAdapter } from '../adapter.js';
+import { initialMigration } from './0001-initial.js';
+
+/**
+ * Migrations ship inside the build (no files read at run time). Names sort in the order
+ * they apply; a released migration is never edited, only followed by a new one.
+ */
+export function tickworkMigrations(adapter: StoreAdapter): MigrationProvider {
+  const migrations: Record<string, Migration> = {
+    '0001-initial': initialMigration(adapter),
+  };
+  return { getMigrations: async () => migrations };
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { postgresStore } from '../../src/postgres/index.js';
+import { sqliteStore } from '../../src/sqlite/index.js';
+import type { TickworkStore } from '../../src/store/store.js';
+
+/**
+ * The backends every storage suite runs on. A test gets a fresh database: a new SQLite
+ * file, or a new schema on the Postgres server or on the in-process PGlite.
+ */
+export interface TestDatabase {
+  readonly backend: BackendName;
+  /** A store on this database; on SQLite each call opens another connection, as another process would. */
+  openStore(): TickworkStore;
+  /** For worker processes: how to reach the same database from outside this process. */
+  readonly location: { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string; schema: string } | { kind: 'pglite' };
+  /** Runs raw SQL against the database (for assertions the public API does not expose). */
+  raw<T = Record<string, unknown>>(query: string): Promise<T[]>;
+  destroy(): Promise<void>;
+}
+
+export type BackendName = 'sqlite' | 'postgres' | 'pglite';
+
+export interface Backend {
+  readonly name: BackendName;
+  create(): Promise<TestDatabase>;
+}
+
+const PG_URL = process.env.TICKWORK_TEST_PG;
+
+if (process.env.CI && !PG_URL) {
+  throw new Error('TICKWORK_TEST_PG must be set in CI: the Postgres suite never skips there');
+}
+
+function uniqueName(prefix: string): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+const sqliteBackend: Backend = {
+  name: 'sqlite',
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'tickwork-test-'));
+    const path = join(dir, 'test.db');
+    const stores: TickworkStore[] = [];
+    return {
+      backend: 'sqlite',
+      location: { kind: 'sqlite', path },
+      openStore() {
+        const store = sqliteStore(path);
+        stores.push(store);
+        return store;
+      },
+      async raw<T>(query: string) {
+        const store = sqliteStore(path);
+        try {
+          const result = await sql.raw(query).execute(store.db);
+          return result.rows as T[];
+        } finally {
+          await store.close();
+        }
+      },
+      async destroy() {
+        for (const store of stores) await store.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const postgresBackend: Backend = {
+  name: 'postgres',
+  async create() {
+    const connectionString = PG_URL!;
+    const schema = uniqueName('tw_test');
+    const admin = new pg.Pool({ connectionString, max: 1 });
+    const pools: pg.Pool[] = [];
+    return {
+      backend: 'postgres',
+      location: { kind: 'postgres', connectionString, schema },
+      openStore() {
+        const pool = new pg.Pool({ connectionString, max: 5 });
+        pools.push(pool);
+        return postgresStore(pool, { schema });
+      },
+      async raw<T>(query: string) {
+        const client = await admin.connect();
+        try {
+          await client.query(`set search_path to ${schema}`);
+          return (await client.query(query)).rows as T[];
+        } finally {
+          await client.query('reset search_path');
+          client.release();
+        }
+      },
+      async destroy() {
+        for (const pool of pools) await pool.end();
+        await admin.query(`drop schema if exists ${schema} cascade`);
+        await admin.end();
+      },
+    };
+  },
+};
+
+let sharedPglite: PGlite | undefined;
+
+const pgliteBackend: Backend = {
+  name: 'pglite',
+  async create() {
+    sharedPglite ??= new PGlite();
+    const pglite = sharedPglite;
+    const schema = uniqueName('tw_test');
+    // Kysely's PGlite driver closes the instance on destroy; the suite's instance outlives each test.
+    const db = new Kysely<unknown>({ dialect: new PGliteDialect({ pglite }) });
+    return {
+      backend: 'pglite',
+      location: { kind: 'pglite' },
+      openStore() {
+        return postgresStore(db, { schema });
+      },
+      async raw<T>(query: string) {
+        await pglite.query(`set search_path to ${schema}`);
+        try {
+          return (await pglite.query<T>(query)).rows;
+        } finally {
+          await pglite.query('reset search_path');
+        }
+      },
+      async destroy() {
+        await pglite.query(`drop schema if exists ${schema} cascade`);
+      },
+    };
+  },
+};
+
+/** SQLite and PGlite always; the Postgres server when TICKWORK_TEST_PG is set (always in CI). */
+export const backends: Backend[] = [sqliteBackend, pgliteBackend, ...(PG_URL ? [postgresBackend] : [])];
+
