@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
-// One build with every entry point, so the shared core lands in common chunks and
-// `instanceof` holds across subpaths (tickwork/sqlite and tickwork see one TickworkError).
+// ESM only, one build with every entry point: the shared core lands in common chunks, so
+// every subpath sees one copy (`instanceof TickworkError` holds across them). CommonJS
+// hosts load it through require(esm), which Node 20.19+ supports without a flag.
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
@@ -11,7 +12,7 @@ export default defineConfig({
     fastify: 'src/fastify/index.ts',
     testing: 'src/testing/index.ts',
   },
-  format: ['esm', 'cjs'],
+  format: ['esm'],
   dts: true,
   splitting: true,
   sourcemap: true,

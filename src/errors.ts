@@ -152,7 +152,9 @@ export class TickError extends TickworkError {
 
   constructor(failures: ReadonlyArray<{ phase: string; error: unknown }>, summary: unknown) {
     const first = failures[0];
-    const detail = first ? `${first.phase}: ${first.error instanceof Error ? first.error.message : String(first.error)}` : '';
+    const detail = first
+      ? `${first.phase}: ${first.error instanceof Error ? first.error.message : String(first.error)}`
+      : '';
     super('TICK_FAILED', `tick failed in ${failures.map((f) => f.phase).join(', ')} (${detail})`, {
       cause: first?.error,
     });

@@ -2,7 +2,10 @@ export { createScheduler } from './scheduler/create-scheduler.js';
 export type { CreateSchedulerConfig, Scheduler, SchedulerOptions } from './scheduler/create-scheduler.js';
 export type { DeliveriesApi, DeliveryListFilter, DirectDeliveryInput } from './scheduler/deliveries.js';
 export type { DeliveryRecord } from './delivery/outbox.js';
-export type { DeliveryOptionsInput as DeliveryOptions, RetryOptionsInput as RetryOptions } from './delivery/options.js';
+export type {
+  DeliveryOptionsInput as DeliveryOptions,
+  RetryOptionsInput as RetryOptions,
+} from './delivery/options.js';
 export type {
   DeliveryStatus,
   MessageOrigin,

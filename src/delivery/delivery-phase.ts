@@ -67,7 +67,11 @@ export async function runDeliveryPhase(deps: DeliveryPhaseDeps, now: Date): Prom
   return summary;
 }
 
-async function deliverOne(deps: DeliveryPhaseDeps, delivery: ClaimedDelivery, now: Date): Promise<DeliveryOutcome> {
+async function deliverOne(
+  deps: DeliveryPhaseDeps,
+  delivery: ClaimedDelivery,
+  now: Date,
+): Promise<DeliveryOutcome> {
   const { maxAttempts } = deps.retry;
   if (delivery.attempt > maxAttempts) {
     // Only reachable through lease expiry: every earlier attempt's process died mid-send.

@@ -8,7 +8,11 @@ const deliveryOptionsSchema = z
     /** Most deliveries one tick hands to the transport. */
     maxPerTick: z.number().int().min(1).default(1000),
     /** A claimed row not settled within this many ms is claimed again (its process is presumed dead). */
-    leaseMs: z.number().int().min(1000).default(5 * 60_000),
+    leaseMs: z
+      .number()
+      .int()
+      .min(1000)
+      .default(5 * 60_000),
     /** A transport call that has not settled by then is aborted and counted as a failure. */
     sendTimeoutMs: z.number().int().min(1).default(60_000),
   })
@@ -22,9 +26,16 @@ const retryOptionsSchema = z
     /** Attempts before a row is dead-lettered (the first send counts). */
     maxAttempts: z.number().int().min(1).max(100).default(8),
     baseDelayMs: z.number().int().min(0).default(30_000),
-    maxDelayMs: z.number().int().min(0).default(6 * 60 * 60_000),
+    maxDelayMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(6 * 60 * 60_000),
   })
-  .refine((o) => o.maxDelayMs >= o.baseDelayMs, { message: 'must be at least baseDelayMs', path: ['maxDelayMs'] });
+  .refine((o) => o.maxDelayMs >= o.baseDelayMs, {
+    message: 'must be at least baseDelayMs',
+    path: ['maxDelayMs'],
+  });
 
 export type DeliveryOptions = z.output<typeof deliveryOptionsSchema>;
 export type DeliveryOptionsInput = z.input<typeof deliveryOptionsSchema>;

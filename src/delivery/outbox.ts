@@ -51,9 +51,17 @@ export type DeliveryOutcome =
   | { kind: 'dead'; delivery: ClaimedDelivery; error: string };
 
 /** Statuses a row can still leave on its own; the claim index covers exactly these. */
-export const CLAIMABLE_STATUSES = ['pending', 'retrying', 'sending'] as const satisfies readonly DeliveryStatus[];
+export const CLAIMABLE_STATUSES = [
+  'pending',
+  'retrying',
+  'sending',
+] as const satisfies readonly DeliveryStatus[];
 /** Statuses a cancellation may still stop. */
-export const CANCELLABLE_STATUSES = ['pending', 'retrying', 'sending'] as const satisfies readonly DeliveryStatus[];
+export const CANCELLABLE_STATUSES = [
+  'pending',
+  'retrying',
+  'sending',
+] as const satisfies readonly DeliveryStatus[];
 
 // Nine bound values per row keeps a chunk far below SQLite's 32,766 and Postgres's 65,535 parameters.
 const INSERT_CHUNK = 1000;
@@ -126,7 +134,15 @@ export class Outbox {
         updated_at: now,
       }))
       .where('id', 'in', due)
-      .returning(['id', 'idempotency_key', 'source_type', 'source_id', 'recipient_email', 'message', 'attempts'])
+      .returning([
+        'id',
+        'idempotency_key',
+        'source_type',
+        'source_id',
+        'recipient_email',
+        'message',
+        'attempts',
+      ])
       .execute();
     return rows.map((row) => ({
       id: row.id,
@@ -256,7 +272,13 @@ export class Outbox {
 
   async list(
     db: Kysely<TickworkDatabase>,
-    filter: { status?: DeliveryStatus; sourceType?: string; sourceId?: number; afterId?: number; limit: number },
+    filter: {
+      status?: DeliveryStatus;
+      sourceType?: string;
+      sourceId?: number;
+      afterId?: number;
+      limit: number;
+    },
   ): Promise<DeliveryRecord[]> {
     let query = db.selectFrom('tickwork_outbox').selectAll().orderBy('id').limit(filter.limit);
     if (filter.status) query = query.where('status', '=', filter.status);

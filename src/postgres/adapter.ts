@@ -22,7 +22,10 @@ export const postgresAdapter: StoreAdapter = {
     return query.forUpdate().skipLocked();
   },
 
-  writeTransaction<T>(db: Kysely<TickworkDatabase>, fn: (trx: Kysely<TickworkDatabase>) => Promise<T>): Promise<T> {
+  writeTransaction<T>(
+    db: Kysely<TickworkDatabase>,
+    fn: (trx: Kysely<TickworkDatabase>) => Promise<T>,
+  ): Promise<T> {
     return db.transaction().execute(fn);
   },
 

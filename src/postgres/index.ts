@@ -61,5 +61,8 @@ export function postgresStore(
 }
 
 function isKysely(value: unknown): value is Kysely<unknown> {
-  return value instanceof Kysely || (typeof value === 'object' && value !== null && 'selectFrom' in value && 'schema' in value);
+  return (
+    value instanceof Kysely ||
+    (typeof value === 'object' && value !== null && 'selectFrom' in value && 'schema' in value)
+  );
 }

@@ -44,8 +44,12 @@ export interface Scheduler {
   tick(now: Date): Promise<TickSummary>;
   readonly events: TickworkEmitter;
   readonly deliveries: DeliveriesApi;
-  /** Waits for a running tick to finish, refuses further calls, and closes what the store opened. */
-  close(): Promise<void>;
+  /**
+   * Refuses further calls, waits for a running tick to finish, and closes what the store
+   * opened. With `abortInFlight`, the signal of every send in flight is aborted first (a
+   * transport that honours it stops early; its row is retried later with the same key).
+   */
+  close(options?: { abortInFlight?: boolean }): Promise<void>;
 }
 
 /** Engines plug in here: each gets the shared context and contributes tick phases. */
@@ -54,7 +58,8 @@ export interface SchedulerAssembly {
 }
 
 export function createScheduler(config: CreateSchedulerConfig): Scheduler {
-  if (!config || typeof config !== 'object') throw ValidationError.field('', 'createScheduler needs a config object');
+  if (!config || typeof config !== 'object')
+    throw ValidationError.field('', 'createScheduler needs a config object');
   const { store, transport } = config;
   if (!store || typeof store !== 'object' || !store.db || !store.adapter) {
     throw ValidationError.field('store', 'must be a store from tickwork/sqlite or tickwork/postgres');
@@ -110,7 +115,18 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
     let deliverySummary = { claimed: 0, sent: 0, retrying: 0, dead: 0, moreDue: false };
     try {
       deliverySummary = await runDeliveryPhase(
-        { db: store.db, adapter: store.adapter, outbox, transport, events, delivery, retry, random, hooks, shutdown: shutdown.signal },
+        {
+          db: store.db,
+          adapter: store.adapter,
+          outbox,
+          transport,
+          events,
+          delivery,
+          retry,
+          random,
+          hooks,
+          shutdown: shutdown.signal,
+        },
         now,
       );
     } catch (error) {
@@ -148,9 +164,10 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
       return run;
     },
 
-    async close() {
+    async close(closeOptions = {}) {
       if (closed) return;
       closed = true;
+      if (closeOptions.abortInFlight) shutdown.abort(new SchedulerClosedError());
       await tickQueue;
       shutdown.abort(new SchedulerClosedError());
       await store.close();

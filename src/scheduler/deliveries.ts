@@ -58,7 +58,15 @@ export function createDeliveriesApi(ctx: EngineContext): DeliveriesApi {
       };
       const inserted = await ctx.outbox.enqueue(
         ctx.db,
-        [{ idempotencyKey: parsed.idempotencyKey, sourceType: DIRECT_SOURCE, sourceId: null, message, dueAt: parsed.dueAt ?? now }],
+        [
+          {
+            idempotencyKey: parsed.idempotencyKey,
+            sourceType: DIRECT_SOURCE,
+            sourceId: null,
+            message,
+            dueAt: parsed.dueAt ?? now,
+          },
+        ],
         now,
       );
       return inserted === 1;

@@ -87,5 +87,8 @@ function makeStore(db: Kysely<TickworkDatabase>, owned: boolean, ready: () => Pr
 }
 
 function isKysely(value: unknown): value is Kysely<unknown> {
-  return value instanceof Kysely || (typeof value === 'object' && value !== null && 'selectFrom' in value && 'schema' in value);
+  return (
+    value instanceof Kysely ||
+    (typeof value === 'object' && value !== null && 'selectFrom' in value && 'schema' in value)
+  );
 }

@@ -27,21 +27,28 @@ export interface StoreAdapter {
   readonly trueDefault: RawBuilder<unknown>;
 
   /** Adds an auto-generated integer primary key named `id`. */
-  addIdColumn<T extends string, C extends string>(table: CreateTableBuilder<T, C>): CreateTableBuilder<T, C | 'id'>;
+  addIdColumn<T extends string, C extends string>(
+    table: CreateTableBuilder<T, C>,
+  ): CreateTableBuilder<T, C | 'id'>;
 
   /**
    * Makes a claim subquery safe under concurrent claimers. Postgres: `FOR UPDATE SKIP LOCKED`,
    * so concurrent tickers take disjoint rows without waiting. SQLite: unchanged, because the
    * enclosing write transaction already holds the database's single write lock.
    */
-  lockForClaim<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O>;
+  lockForClaim<DB, TB extends keyof DB, O>(
+    query: SelectQueryBuilder<DB, TB, O>,
+  ): SelectQueryBuilder<DB, TB, O>;
 
   /**
    * Runs `fn` in a transaction that writes. SQLite: `BEGIN IMMEDIATE`, so the write lock is
    * taken up front and the busy timeout applies (a deferred transaction that upgrades
    * later fails at once with SQLITE_BUSY under contention). Postgres: READ COMMITTED.
    */
-  writeTransaction<T>(db: Kysely<TickworkDatabase>, fn: (trx: Kysely<TickworkDatabase>) => Promise<T>): Promise<T>;
+  writeTransaction<T>(
+    db: Kysely<TickworkDatabase>,
+    fn: (trx: Kysely<TickworkDatabase>) => Promise<T>,
+  ): Promise<T>;
 
   /** True when `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;

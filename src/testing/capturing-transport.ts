@@ -70,10 +70,17 @@ export class CapturingTransport implements Transport {
   }
 
   async send(message: OutgoingMessage, context: SendContext): Promise<unknown> {
-    const record: CapturedSend = { message, idempotencyKey: context.idempotencyKey, attempt: context.attempt };
+    const record: CapturedSend = {
+      message,
+      idempotencyKey: context.idempotencyKey,
+      attempt: context.attempt,
+    };
     this.calls.push(record);
     if (this.delayMs > 0) await abortableDelay(this.delayMs, context.signal);
-    if (this.permanentKeys.has(context.idempotencyKey) || this.permanentEmails.has(message.to.toLowerCase())) {
+    if (
+      this.permanentKeys.has(context.idempotencyKey) ||
+      this.permanentEmails.has(message.to.toLowerCase())
+    ) {
       throw new PermanentDeliveryError(`simulated hard bounce for ${message.to}`);
     }
     if (this.failNext > 0) {

@@ -7,16 +7,43 @@ import { setup } from '../support/harness.js';
 // The mailer's seed schema, table by table (../shared/seed-schema.sql).
 const SEED_COLUMNS: Record<string, string[]> = {
   recurring_campaigns: [
-    'id', 'name', 'template_id', 'subject', 'recipient_source', 'recipient_data', 'schedule_cron', 'timezone',
-    'cc', 'bcc', 'enabled', 'last_run_at', 'next_run_at', 'created_at',
+    'id',
+    'name',
+    'template_id',
+    'subject',
+    'recipient_source',
+    'recipient_data',
+    'schedule_cron',
+    'timezone',
+    'cc',
+    'bcc',
+    'enabled',
+    'last_run_at',
+    'next_run_at',
+    'created_at',
   ],
   sequences: ['id', 'name', 'description', 'enabled', 'created_at', 'updated_at'],
   sequence_steps: [
-    'id', 'sequence_id', 'step_order', 'template_id', 'subject', 'delay_days', 'delay_hours', 'send_time', 'created_at',
+    'id',
+    'sequence_id',
+    'step_order',
+    'template_id',
+    'subject',
+    'delay_days',
+    'delay_hours',
+    'send_time',
+    'created_at',
   ],
   sequence_enrollments: [
-    'id', 'sequence_id', 'recipient_email', 'recipient_data', 'current_step', 'status', 'enrolled_at',
-    'next_send_at', 'completed_at',
+    'id',
+    'sequence_id',
+    'recipient_email',
+    'recipient_data',
+    'current_step',
+    'status',
+    'enrolled_at',
+    'next_send_at',
+    'completed_at',
   ],
   scheduled_batches: ['id', 'campaign_id', 'scheduled_for', 'recipient_emails', 'status', 'created_at'],
 };
@@ -40,7 +67,16 @@ describe.each(backends)('migrations on $name', (backend) => {
       expect(actual, table).toEqual(expect.arrayContaining(columns));
     }
     expect(await columnsOf(database, 'tickwork_outbox')).toEqual(
-      expect.arrayContaining(['idempotency_key', 'status', 'attempts', 'next_attempt_at', 'lease_expires_at', 'last_error', 'sent_at', 'result']),
+      expect.arrayContaining([
+        'idempotency_key',
+        'status',
+        'attempts',
+        'next_attempt_at',
+        'lease_expires_at',
+        'last_error',
+        'sent_at',
+        'result',
+      ]),
     );
   });
 
@@ -49,9 +85,13 @@ describe.each(backends)('migrations on $name', (backend) => {
     const history = await database.raw<{ name: string }>('select name from tickwork_migration');
     expect(history.map((h) => h.name)).toEqual(['0001-initial']);
     if (database.backend === 'sqlite') {
-      const fks = await database.raw<{ table: string }>(`select * from pragma_foreign_key_list('recurring_campaigns')`);
+      const fks = await database.raw<{ table: string }>(
+        `select * from pragma_foreign_key_list('recurring_campaigns')`,
+      );
       expect(fks).toEqual([]);
-      const batchFks = await database.raw<{ table: string }>(`select * from pragma_foreign_key_list('scheduled_batches')`);
+      const batchFks = await database.raw<{ table: string }>(
+        `select * from pragma_foreign_key_list('scheduled_batches')`,
+      );
       expect(batchFks).toEqual([]);
     } else {
       const fks = await database.raw<{ target: string }>(
@@ -91,7 +131,12 @@ describe.each(backends)('migrations on $name', (backend) => {
   it('round-trips instants to the millisecond and orders them correctly in SQL', async () => {
     const { database } = await setup(backend);
     const store = database.openStore();
-    const instants = ['2026-03-29T00:59:59.999Z', '2026-03-29T01:00:00.000Z', '2026-03-29T01:00:00.001Z', '1999-12-31T23:59:59.500Z'];
+    const instants = [
+      '2026-03-29T00:59:59.999Z',
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-29T01:00:00.001Z',
+      '1999-12-31T23:59:59.500Z',
+    ];
     for (const [i, iso] of instants.entries()) {
       await store.db
         .insertInto('scheduled_batches')
@@ -104,7 +149,11 @@ describe.each(backends)('migrations on $name', (backend) => {
       .where('scheduled_for', '>', '2026-03-29T01:00:00.000Z')
       .execute();
     expect(rows.map((r) => new Date(r.scheduled_for).toISOString())).toEqual(['2026-03-29T01:00:00.001Z']);
-    const ordered = await store.db.selectFrom('scheduled_batches').select('scheduled_for').orderBy('scheduled_for').execute();
+    const ordered = await store.db
+      .selectFrom('scheduled_batches')
+      .select('scheduled_for')
+      .orderBy('scheduled_for')
+      .execute();
     expect(ordered.map((r) => new Date(r.scheduled_for).toISOString())).toEqual([...instants].sort());
     const count = await store.db
       .selectFrom('scheduled_batches')

@@ -18,7 +18,10 @@ export interface TestDatabase {
   /** A store on this database; on SQLite each call opens another connection, as another process would. */
   openStore(): TickworkStore;
   /** For worker processes: how to reach the same database from outside this process. */
-  readonly location: { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string; schema: string } | { kind: 'pglite' };
+  readonly location:
+    | { kind: 'sqlite'; path: string }
+    | { kind: 'postgres'; connectionString: string; schema: string }
+    | { kind: 'pglite' };
   /** Runs raw SQL against the database (for assertions the public API does not expose). */
   raw<T = Record<string, unknown>>(query: string): Promise<T[]>;
   destroy(): Promise<void>;
@@ -139,4 +142,3 @@ const pgliteBackend: Backend = {
 
 /** SQLite and PGlite always; the Postgres server when TICKWORK_TEST_PG is set (always in CI). */
 export const backends: Backend[] = [sqliteBackend, pgliteBackend, ...(PG_URL ? [postgresBackend] : [])];
-

@@ -44,7 +44,9 @@ export function initialMigration(adapter: StoreAdapter) {
 
       await adapter
         .addIdColumn(db.schema.createTable('sequence_steps').ifNotExists())
-        .addColumn('sequence_id', 'integer', (c) => c.notNull().references('sequences.id').onDelete('cascade'))
+        .addColumn('sequence_id', 'integer', (c) =>
+          c.notNull().references('sequences.id').onDelete('cascade'),
+        )
         .addColumn('step_order', 'integer', (c) => c.notNull())
         .addColumn('template_id', 'integer')
         .addColumn('subject', 'text', (c) => c.notNull())
@@ -62,7 +64,9 @@ export function initialMigration(adapter: StoreAdapter) {
 
       await adapter
         .addIdColumn(db.schema.createTable('sequence_enrollments').ifNotExists())
-        .addColumn('sequence_id', 'integer', (c) => c.notNull().references('sequences.id').onDelete('cascade'))
+        .addColumn('sequence_id', 'integer', (c) =>
+          c.notNull().references('sequences.id').onDelete('cascade'),
+        )
         .addColumn('recipient_email', 'text', (c) => c.notNull())
         .addColumn('recipient_data', json)
         .addColumn('current_step', 'integer', (c) => c.notNull().defaultTo(0))
