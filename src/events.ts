@@ -1,4 +1,7 @@
 import mittModule, { type Emitter } from 'mitt';
+import type { BatchEvents } from './engines/batches/events.js';
+import type { RecurringEvents } from './engines/recurring/events.js';
+import type { SequenceEvents } from './engines/sequences/events.js';
 import type { DeliveryStatus } from './store/schema.js';
 
 export interface DeliveryEvent {
@@ -35,8 +38,10 @@ export interface DeliverySummary {
   moreDue: boolean;
 }
 
-/** Every event the scheduler publishes, as `noun:verb`. */
-export type TickworkEvents = {
+/** Every event the scheduler publishes, as `noun:verb`: the core's and each engine's. */
+export type TickworkEvents = CoreEvents & RecurringEvents & SequenceEvents & BatchEvents;
+
+export type CoreEvents = {
   'delivery:sent': DeliveryEvent & { result: unknown };
   'delivery:retrying': DeliveryEvent & { error: string; nextAttemptAt: Date };
   'delivery:dead': DeliveryEvent & { error: string };

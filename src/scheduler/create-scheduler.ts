@@ -11,11 +11,25 @@ import { SchedulerClosedError, TickError, ValidationError } from '../errors.js';
 import { createEmitter, type PhaseSummary, type TickSummary, type TickworkEmitter } from '../events.js';
 import { migrateStore } from '../store/migrate.js';
 import type { TickworkStore } from '../store/store.js';
+import { createBatchEngine, type BatchApi, type BatchEngineOptions } from '../engines/batches/engine.js';
+import {
+  createRecurringEngine,
+  type RecurringApi,
+  type RecurringEngineOptions,
+} from '../engines/recurring/engine.js';
+import {
+  createSequenceEngine,
+  type SequenceApi,
+  type SequenceEngineOptions,
+} from '../engines/sequences/engine.js';
 import { createDeliveriesApi, type DeliveriesApi } from './deliveries.js';
 import type { EngineContext, TickPhase } from './engine.js';
 
 export interface SchedulerOptions {
   delivery?: DeliveryOptionsInput;
+  recurring?: RecurringEngineOptions;
+  sequences?: SequenceEngineOptions;
+  batches?: BatchEngineOptions;
   retry?: RetryOptionsInput;
   /**
    * The clock for calls made outside `tick` (create, update, enroll, cancel...). Default:
@@ -44,17 +58,15 @@ export interface Scheduler {
   tick(now: Date): Promise<TickSummary>;
   readonly events: TickworkEmitter;
   readonly deliveries: DeliveriesApi;
+  readonly recurring: RecurringApi;
+  readonly sequences: SequenceApi;
+  readonly batches: BatchApi;
   /**
    * Refuses further calls, waits for a running tick to finish, and closes what the store
    * opened. With `abortInFlight`, the signal of every send in flight is aborted first (a
    * transport that honours it stops early; its row is retried later with the same key).
    */
   close(options?: { abortInFlight?: boolean }): Promise<void>;
-}
-
-/** Engines plug in here: each gets the shared context and contributes tick phases. */
-export interface SchedulerAssembly {
-  phases: TickPhase[];
 }
 
 export function createScheduler(config: CreateSchedulerConfig): Scheduler {
@@ -88,7 +100,10 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
       hooks.set(sourceType, hook);
     },
   };
-  const assembly: SchedulerAssembly = { phases: [] };
+  const recurring = createRecurringEngine(context, options.recurring);
+  const sequences = createSequenceEngine(context, options.sequences);
+  const batches = createBatchEngine(context, options.batches);
+  const phases: TickPhase[] = [recurring.phase, sequences.phase, batches.phase];
 
   let closed = false;
   let readyPromise: Promise<void> | undefined;
@@ -102,11 +117,11 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
 
   async function runTick(now: Date): Promise<TickSummary> {
     await ready();
-    const phases: Record<string, PhaseSummary> = {};
+    const phaseSummaries: Record<string, PhaseSummary> = {};
     const failures: { phase: string; error: unknown }[] = [];
-    for (const phase of assembly.phases) {
+    for (const phase of phases) {
       try {
-        phases[phase.name] = await phase.run(now);
+        phaseSummaries[phase.name] = await phase.run(now);
       } catch (error) {
         failures.push({ phase: phase.name, error });
         events.emit('error', { error, context: `tick phase '${phase.name}'` });
@@ -135,9 +150,9 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
     }
     const summary: TickSummary = {
       now,
-      phases,
+      phases: phaseSummaries,
       delivery: deliverySummary,
-      moreDue: deliverySummary.moreDue || Object.values(phases).some((p) => p.moreDue),
+      moreDue: deliverySummary.moreDue || Object.values(phaseSummaries).some((p) => p.moreDue),
     };
     if (failures.length > 0) throw new TickError(failures, summary);
     events.emit('tick:completed', summary);
@@ -147,6 +162,9 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
   return {
     events,
     deliveries: createDeliveriesApi(context),
+    recurring: recurring.api,
+    sequences: sequences.api,
+    batches: batches.api,
 
     async migrate() {
       ensureOpen();

@@ -1,4 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
+import type { BatchTables } from '../engines/batches/tables.js';
+import type { RecurringTables } from '../engines/recurring/tables.js';
+import type { SequenceTables } from '../engines/sequences/tables.js';
 
 /*
  * Row types of every table tickwork owns. Column names are the mailer's (snake_case).
@@ -18,65 +21,6 @@ export type Bool = ColumnType<boolean | number, number | undefined, number>;
 /** TEXT on SQLite, jsonb on Postgres; always written as JSON text. */
 export type Json = ColumnType<unknown, string, string>;
 export type NullableJson = ColumnType<unknown, string | null | undefined, string | null>;
-
-export interface RecurringCampaignsTable {
-  id: Generated<number>;
-  name: string;
-  template_id: number | null;
-  subject: string;
-  recipient_source: string;
-  recipient_data: NullableJson;
-  schedule_cron: string;
-  timezone: ColumnType<string, string | undefined, string>;
-  cc: ColumnType<unknown, string | undefined, string>;
-  bcc: ColumnType<unknown, string | undefined, string>;
-  enabled: Bool;
-  last_run_at: NullableTimestamp;
-  next_run_at: NullableTimestamp;
-  created_at: Timestamp;
-}
-
-export interface SequencesTable {
-  id: Generated<number>;
-  name: string;
-  description: string | null;
-  enabled: Bool;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-}
-
-export interface SequenceStepsTable {
-  id: Generated<number>;
-  sequence_id: number;
-  step_order: number;
-  template_id: number | null;
-  subject: string;
-  delay_days: number;
-  delay_hours: ColumnType<number, number | undefined, number>;
-  send_time: string | null;
-  created_at: Timestamp;
-}
-
-export interface SequenceEnrollmentsTable {
-  id: Generated<number>;
-  sequence_id: number;
-  recipient_email: string;
-  recipient_data: NullableJson;
-  current_step: ColumnType<number, number | undefined, number>;
-  status: ColumnType<string, string | undefined, string>;
-  enrolled_at: Timestamp;
-  next_send_at: NullableTimestamp;
-  completed_at: NullableTimestamp;
-}
-
-export interface ScheduledBatchesTable {
-  id: Generated<number>;
-  campaign_id: number | null;
-  scheduled_for: Timestamp;
-  recipient_emails: Json;
-  status: ColumnType<string, string | undefined, string>;
-  created_at: Timestamp;
-}
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'retrying' | 'dead' | 'cancelled';
 
@@ -104,11 +48,9 @@ export interface OutboxTable {
   updated_at: Timestamp;
 }
 
-export interface TickworkDatabase {
-  recurring_campaigns: RecurringCampaignsTable;
-  sequences: SequencesTable;
-  sequence_steps: SequenceStepsTable;
-  sequence_enrollments: SequenceEnrollmentsTable;
-  scheduled_batches: ScheduledBatchesTable;
+export interface CoreTables {
   tickwork_outbox: OutboxTable;
 }
+
+/** Every table tickwork owns: the core's and each engine's. */
+export type TickworkDatabase = CoreTables & RecurringTables & SequenceTables & BatchTables;

@@ -6,7 +6,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import { postgresStore } from '../../src/postgres/index.js';
-import { sqliteStore } from '../../src/sqlite/index.js';
+import { sqliteAdapter, sqliteStore } from '../../src/sqlite/index.js';
+import { tickworkMigrations } from '../../src/store/migrations/index.js';
 import type { TickworkStore } from '../../src/store/store.js';
 
 /**
@@ -79,7 +80,7 @@ const postgresBackend: Backend = {
   name: 'postgres',
   async create() {
     const connectionString = PG_URL!;
-    const schema = uniqueName('tw_test');
+    const schema = uniqueName(`tw_${process.env.TICKWORK_TEST_RUN ?? 'local'}`);
     const admin = new pg.Pool({ connectionString, max: 1 });
     const pools: pg.Pool[] = [];
     return {
@@ -101,8 +102,8 @@ const postgresBackend: Backend = {
         }
       },
       async destroy() {
+        // The schema itself is dropped by the global teardown, when no test is migrating.
         for (const pool of pools) await pool.end();
-        await admin.query(`drop schema if exists ${schema} cascade`);
         await admin.end();
       },
     };
@@ -142,3 +143,8 @@ const pgliteBackend: Backend = {
 
 /** SQLite and PGlite always; the Postgres server when TICKWORK_TEST_PG is set (always in CI). */
 export const backends: Backend[] = [sqliteBackend, pgliteBackend, ...(PG_URL ? [postgresBackend] : [])];
+
+/** Every migration tickwork ships, in order. */
+export async function migrationNames(): Promise<string[]> {
+  return Object.keys(await tickworkMigrations(sqliteAdapter).getMigrations()).sort();
+}

@@ -1,5 +1,8 @@
 import type { Migration, MigrationProvider } from 'kysely/migration';
 import type { StoreAdapter } from '../adapter.js';
+import { batchesMigration } from '../../engines/batches/migration.js';
+import { recurringMigration } from '../../engines/recurring/migration.js';
+import { sequencesMigration } from '../../engines/sequences/migration.js';
 import { initialMigration } from './0001-initial.js';
 
 /**
@@ -9,6 +12,9 @@ import { initialMigration } from './0001-initial.js';
 export function tickworkMigrations(adapter: StoreAdapter): MigrationProvider {
   const migrations: Record<string, Migration> = {
     '0001-initial': initialMigration(adapter),
+    '0002-recurring': recurringMigration(adapter),
+    '0003-sequences': sequencesMigration(adapter),
+    '0004-batches': batchesMigration(adapter),
   };
   return { getMigrations: async () => migrations };
 }

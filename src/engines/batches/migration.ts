@@ -1,0 +1,9 @@
+import type { Kysely } from 'kysely';
+import type { StoreAdapter } from '../../store/adapter.js';
+
+/** The batches engine's own columns, tables and indexes, on top of 0001-initial. */
+export function batchesMigration(_adapter: StoreAdapter) {
+  return {
+    async up(_db: Kysely<unknown>): Promise<void> {},
+  };
+}

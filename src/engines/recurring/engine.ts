@@ -1,0 +1,22 @@
+import type { EngineContext, TickPhase } from '../../scheduler/engine.js';
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the engine
+export interface RecurringEngineOptions {}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the engine
+export interface RecurringApi {}
+
+export interface RecurringEngine {
+  api: RecurringApi;
+  phase: TickPhase;
+}
+
+export function createRecurringEngine(
+  _context: EngineContext,
+  _options: RecurringEngineOptions | undefined,
+): RecurringEngine {
+  return {
+    api: {},
+    phase: { name: 'recurring', run: async () => ({ processed: 0, moreDue: false }) },
+  };
+}

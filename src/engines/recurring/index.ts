@@ -1,0 +1,2 @@
+export type { RecurringApi, RecurringEngineOptions } from './engine.js';
+export type { RecurringEvents } from './events.js';
