@@ -43,6 +43,8 @@ export interface SchedulerOptions {
 export interface CreateSchedulerConfig {
   store: TickworkStore;
   transport: Transport;
+  /** Named recipient sources for recurring campaigns, beside the built-in `static` and `url`. */
+  recipientSources?: RecipientSources;
   options?: SchedulerOptions;
 }
 
@@ -100,7 +102,7 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
       hooks.set(sourceType, hook);
     },
   };
-  const recurring = createRecurringEngine(context, options.recurring);
+  const recurring = createRecurringEngine(context, options.recurring, config.recipientSources);
   const sequences = createSequenceEngine(context, options.sequences);
   const batches = createBatchEngine(context, options.batches);
   const phases: TickPhase[] = [recurring.phase, sequences.phase, batches.phase];

@@ -6,6 +6,9 @@ export interface RecurringEngineOptions {}
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the engine
 export interface RecurringApi {}
 
+/** Host-registered recipient sources by name (the mailer's `api`); refined by the engine. */
+export type RecipientSources = Record<string, (data: unknown) => unknown>;
+
 export interface RecurringEngine {
   api: RecurringApi;
   phase: TickPhase;

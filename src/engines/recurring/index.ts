@@ -1,2 +1,2 @@
-export type { RecurringApi, RecurringEngineOptions } from './engine.js';
+export type { RecipientSources, RecurringApi, RecurringEngineOptions } from './engine.js';
 export type { RecurringEvents } from './events.js';
