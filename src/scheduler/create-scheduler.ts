@@ -14,6 +14,7 @@ import type { TickworkStore } from '../store/store.js';
 import { createBatchEngine, type BatchApi, type BatchEngineOptions } from '../engines/batches/engine.js';
 import {
   createRecurringEngine,
+  type RecipientSources,
   type RecurringApi,
   type RecurringEngineOptions,
 } from '../engines/recurring/engine.js';

@@ -17,6 +17,7 @@ export interface RecurringEngine {
 export function createRecurringEngine(
   _context: EngineContext,
   _options: RecurringEngineOptions | undefined,
+  _recipientSources: RecipientSources | undefined,
 ): RecurringEngine {
   return {
     api: {},
