@@ -1,5 +1,10 @@
 import { afterEach } from 'vitest';
-import { createScheduler, type Scheduler, type SchedulerOptions } from '../../src/index.js';
+import {
+  createScheduler,
+  type RecipientSources,
+  type Scheduler,
+  type SchedulerOptions,
+} from '../../src/index.js';
 import { CapturingTransport, FakeClock } from '../../src/testing/index.js';
 import type { Backend, TestDatabase } from './backends.js';
 
@@ -21,7 +26,15 @@ afterEach(async () => {
 export const START = '2026-03-02T08:00:00.000Z';
 
 /** A migrated scheduler on a fresh database of `backend`, with a capturing transport and a fake clock. */
-export async function setup(backend: Backend, options: SchedulerOptions = {}): Promise<Harness> {
+export interface SetupConfig {
+  recipientSources?: RecipientSources;
+}
+
+export async function setup(
+  backend: Backend,
+  options: SchedulerOptions = {},
+  config: SetupConfig = {},
+): Promise<Harness> {
   const database = await backend.create();
   cleanups.push(() => database.destroy());
   const clock = new FakeClock(START);
@@ -30,6 +43,7 @@ export async function setup(backend: Backend, options: SchedulerOptions = {}): P
     const scheduler = createScheduler({
       store: database.openStore(),
       transport,
+      recipientSources: config.recipientSources,
       options: { clock: clock.now, random: () => 0.5, ...opts },
     });
     cleanups.push(() => scheduler.close());
