@@ -53,7 +53,10 @@ export async function runDeliveryPhase(deps: DeliveryPhaseDeps, now: Date): Prom
     summary.claimed += claimed.length;
     budget -= claimed.length;
 
-    const outcomes = await Promise.all(claimed.map((delivery) => deliverOne(deps, delivery, now)));
+    const wave = startWave(deps);
+    const outcomes = await Promise.all(claimed.map((delivery) => deliverOne(deps, wave, delivery, now))).finally(
+      wave.dispose,
+    );
     await deps.adapter.writeTransaction(deps.db, async (trx) => {
       await deps.outbox.record(trx, outcomes, { now, leaseToken });
       await runHooks(deps.hooks, trx, outcomes, now);
@@ -67,8 +70,45 @@ export async function runDeliveryPhase(deps: DeliveryPhaseDeps, now: Date): Prom
   return summary;
 }
 
+/**
+ * The sends of one wave start together, so one timer and one abort signal bound them all:
+ * cheaper than a timer per send, and the same deadline for each.
+ */
+interface Wave {
+  signal: AbortSignal;
+  /** Rejects with TransportTimeoutError when the wave's time is up. */
+  timedOut: Promise<never>;
+  dispose(): void;
+}
+
+function startWave(deps: DeliveryPhaseDeps): Wave {
+  const timeoutMs = deps.delivery.sendTimeoutMs;
+  const controller = new AbortController();
+  const onShutdown = () => controller.abort(deps.shutdown.reason);
+  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    // A real timer on purpose: it bounds I/O, it decides nothing about schedules.
+    timer = setTimeout(() => {
+      const error = new TransportTimeoutError(timeoutMs);
+      controller.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  timedOut.catch(() => undefined);
+  return {
+    signal: controller.signal,
+    timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      deps.shutdown.removeEventListener('abort', onShutdown);
+    },
+  };
+}
+
 async function deliverOne(
   deps: DeliveryPhaseDeps,
+  wave: Wave,
   delivery: ClaimedDelivery,
   now: Date,
 ): Promise<DeliveryOutcome> {
@@ -78,7 +118,14 @@ async function deliverOne(
     return { kind: 'dead', delivery, error: `lease expired on each of ${maxAttempts} attempts` };
   }
   try {
-    const result = await sendWithTimeout(deps, delivery);
+    const sending = Promise.resolve().then(() =>
+      deps.transport.send(delivery.message, {
+        idempotencyKey: delivery.idempotencyKey,
+        attempt: delivery.attempt,
+        signal: wave.signal,
+      }),
+    );
+    const result = await Promise.race([sending, wave.timedOut]);
     return { kind: 'sent', delivery, result: toJsonSafe(result) };
   } catch (error) {
     const message = describeError(error);
@@ -87,37 +134,6 @@ async function deliverOne(
     }
     const delay = retryDelayMs(delivery.attempt, deps.retry, deps.random);
     return { kind: 'retrying', delivery, error: message, nextAttemptAt: new Date(now.getTime() + delay) };
-  }
-}
-
-async function sendWithTimeout(deps: DeliveryPhaseDeps, delivery: ClaimedDelivery): Promise<unknown> {
-  const timeoutMs = deps.delivery.sendTimeoutMs;
-  const controller = new AbortController();
-  const onShutdown = () => controller.abort(deps.shutdown.reason);
-  deps.shutdown.addEventListener('abort', onShutdown, { once: true });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    // A real timer on purpose: it bounds an I/O call, it decides nothing about schedules.
-    timer = setTimeout(() => {
-      const error = new TransportTimeoutError(timeoutMs);
-      controller.abort(error);
-      reject(error);
-    }, timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      Promise.resolve().then(() =>
-        deps.transport.send(delivery.message, {
-          idempotencyKey: delivery.idempotencyKey,
-          attempt: delivery.attempt,
-          signal: controller.signal,
-        }),
-      ),
-      timedOut,
-    ]);
-  } finally {
-    clearTimeout(timer);
-    deps.shutdown.removeEventListener('abort', onShutdown);
   }
 }
 

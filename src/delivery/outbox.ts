@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { StoreAdapter } from '../store/adapter.js';
 import { readDate, readJson, writeDate, writeJson } from '../store/codec.js';
 import type { DeliveryStatus, TickworkDatabase } from '../store/schema.js';
@@ -63,6 +63,13 @@ export const CANCELLABLE_STATUSES = [
   'sending',
 ] as const satisfies readonly DeliveryStatus[];
 
+/**
+ * The claim predicate with its statuses inlined as literals: the claim index is partial
+ * (`WHERE status IN (...)`), and neither SQLite nor a generic Postgres plan can prove a
+ * predicate with bound parameters implies it, which would turn every claim into a scan.
+ */
+const CLAIMABLE = CLAIMABLE_STATUSES.map((status) => sql.lit(status));
+
 // Nine bound values per row keeps a chunk far below SQLite's 32,766 and Postgres's 65,535 parameters.
 const INSERT_CHUNK = 1000;
 const ID_CHUNK = 5000;
@@ -118,7 +125,7 @@ export class Outbox {
       db
         .selectFrom('tickwork_outbox')
         .select('id')
-        .where('status', 'in', CLAIMABLE_STATUSES)
+        .where('status', 'in', CLAIMABLE)
         .where('next_attempt_at', '<=', now)
         .orderBy('next_attempt_at')
         .limit(params.limit),
@@ -254,7 +261,7 @@ export class Outbox {
     const row = await db
       .selectFrom('tickwork_outbox')
       .select('id')
-      .where('status', 'in', CLAIMABLE_STATUSES)
+      .where('status', 'in', CLAIMABLE)
       .where('next_attempt_at', '<=', writeDate(now))
       .limit(1)
       .executeTakeFirst();

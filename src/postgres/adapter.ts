@@ -29,6 +29,10 @@ export const postgresAdapter: StoreAdapter = {
     return db.transaction().execute(fn);
   },
 
+  serializeMigrations(db, migrate) {
+    return migrate(db, true);
+  },
+
   isUniqueViolation(error) {
     return (error as { code?: unknown } | null)?.code === UNIQUE_VIOLATION;
   },

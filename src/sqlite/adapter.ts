@@ -37,6 +37,12 @@ export const sqliteAdapter: StoreAdapter = {
     });
   },
 
+  serializeMigrations(db, migrate) {
+    // Kysely's migrator reads its history before it writes; with a deferred transaction a
+    // second process can read a stale history and apply a migration twice.
+    return this.writeTransaction(db, (conn) => migrate(conn, false));
+  },
+
   isUniqueViolation(error) {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';

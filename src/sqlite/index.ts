@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
 import type { TickworkDatabase } from '../store/schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type TickworkStore } from '../store/store.js';
 import { sqliteAdapter } from './adapter.js';
@@ -63,8 +63,33 @@ export function sqliteStore(
     owned = false;
   }
   configureHandle(handle, busyTimeoutMs, options.synchronous);
-  db = new Kysely<TickworkDatabase>({ dialect: new SqliteDialect({ database: handle }) });
+  db = new Kysely<TickworkDatabase>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   return makeStore(db, owned, async () => undefined);
+}
+
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query anew; on the claim and record path preparing costs more than
+ * running the statement, so prepared statements are kept per SQL text (LRU). Safe because
+ * Kysely runs one statement at a time on this connection and never leaves one iterating.
+ */
+function withStatementCache(handle: BetterSqliteHandle): SqliteDatabase {
+  const cache = new Map<string, ReturnType<BetterSqliteHandle['prepare']>>();
+  return {
+    close: () => handle.close(),
+    prepare(text: string) {
+      let statement = cache.get(text);
+      if (statement) {
+        cache.delete(text);
+      } else {
+        statement = handle.prepare(text);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 function configureHandle(handle: BetterSqliteHandle, busyTimeoutMs: number, synchronous?: string): void {

@@ -50,6 +50,16 @@ export interface StoreAdapter {
     fn: (trx: Kysely<TickworkDatabase>) => Promise<T>,
   ): Promise<T>;
 
+  /**
+   * Runs `migrate` so that concurrent migrators serialise. SQLite: inside one BEGIN
+   * IMMEDIATE on a single connection (`migrate` must then not open transactions itself);
+   * Postgres: as is, under Kysely's advisory lock and its own transaction.
+   */
+  serializeMigrations<T>(
+    db: Kysely<TickworkDatabase>,
+    migrate: (db: Kysely<TickworkDatabase>, useTransactions: boolean) => Promise<T>,
+  ): Promise<T>;
+
   /** True when `error` is a unique-constraint violation. */
   isUniqueViolation(error: unknown): boolean;
 

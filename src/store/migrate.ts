@@ -8,20 +8,25 @@ const MAX_CONTENTION_RETRIES = 20;
 /**
  * Applies tickwork's migrations with Kysely's Migrator and tickwork's own history table.
  * Safe to run twice or from several processes at once: Postgres serialises on Kysely's
- * advisory lock; on SQLite a process that loses the race for the write lock retries and
- * then finds the work done.
+ * advisory lock; on SQLite the whole run holds the write lock (BEGIN IMMEDIATE), and a
+ * process that could not get it within the busy timeout retries and finds the work done.
  */
 export async function migrateStore(store: TickworkStore): Promise<string[]> {
   await store.ready();
-  const migrator = new Migrator({
-    db: store.db,
-    provider: tickworkMigrations(store.adapter),
-    migrationTableName: store.migrationTables.table,
-    migrationLockTableName: store.migrationTables.lockTable,
-    ...(store.migrationTables.schema ? { migrationTableSchema: store.migrationTables.schema } : {}),
-  });
+  const provider = tickworkMigrations(store.adapter);
+  const migrateOnce = () =>
+    store.adapter.serializeMigrations(store.db, (db, useTransactions) =>
+      new Migrator({
+        db,
+        provider,
+        disableTransactions: !useTransactions,
+        migrationTableName: store.migrationTables.table,
+        migrationLockTableName: store.migrationTables.lockTable,
+        ...(store.migrationTables.schema ? { migrationTableSchema: store.migrationTables.schema } : {}),
+      }).migrateToLatest(),
+    );
   for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest();
+    const { error, results } = await migrateOnce().catch((thrown: unknown) => ({ error: thrown, results: undefined }));
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Losing the race shows up as contention, or (SQLite's deferred transactions) as a
     // duplicate history row; either way the whole attempt rolled back and a retry finds
