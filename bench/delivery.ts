@@ -1,7 +1,14 @@
 import { Outbox, type OutboxEntry } from '../src/delivery/outbox.js';
 import type { OutgoingMessage } from '../src/index.js';
 import { writeDate } from '../src/store/codec.js';
-import { benchDatabase, migratedScheduler, seconds, type BenchBackend, type BenchDatabase, type BenchRow } from './support.js';
+import {
+  benchDatabase,
+  migratedScheduler,
+  seconds,
+  type BenchBackend,
+  type BenchDatabase,
+  type BenchRow,
+} from './support.js';
 
 const BATCH = 500;
 const DUE_AT = new Date('2026-01-01T00:00:00Z');
@@ -25,13 +32,20 @@ async function fill(db: BenchDatabase, count: number, prefix: string): Promise<v
   const outbox = new Outbox(store.adapter);
   const chunk: OutboxEntry[] = [];
   for (let i = 0; i < count; i++) {
-    chunk.push({ idempotencyKey: `${prefix}:${i}`, sourceType: 'direct', sourceId: null, message: message(i), dueAt: DUE_AT });
+    chunk.push({
+      idempotencyKey: `${prefix}:${i}`,
+      sourceType: 'direct',
+      sourceId: null,
+      message: message(i),
+      dueAt: DUE_AT,
+    });
     if (chunk.length === 5000) {
       await store.adapter.writeTransaction(store.db, (trx) => outbox.enqueue(trx, chunk, DUE_AT));
       chunk.length = 0;
     }
   }
-  if (chunk.length) await store.adapter.writeTransaction(store.db, (trx) => outbox.enqueue(trx, chunk, DUE_AT));
+  if (chunk.length)
+    await store.adapter.writeTransaction(store.db, (trx) => outbox.enqueue(trx, chunk, DUE_AT));
 }
 
 /** The physical limit: claim 500 due rows and mark them done, in plain SQL on the same table. */
@@ -48,7 +62,9 @@ async function rawBaseline(db: BenchDatabase): Promise<number> {
                     and next_attempt_at <= ? order by next_attempt_at limit ${BATCH})
        returning id`,
     );
-    const done = raw.prepare(`update tickwork_outbox set status = 'sent', sent_at = ? where id in (select value from json_each(?))`);
+    const done = raw.prepare(
+      `update tickwork_outbox set status = 'sent', sent_at = ? where id in (select value from json_each(?))`,
+    );
     for (;;) {
       const ids = (claim.all(lease, lease, now) as Array<{ id: number }>).map((r) => r.id);
       if (ids.length === 0) break;
@@ -91,7 +107,10 @@ async function tickThroughput(db: BenchDatabase): Promise<{ rate: number; sent: 
   return { rate, sent };
 }
 
-export async function benchDelivery(backends: BenchBackend[], sizes = [10_000, 100_000]): Promise<BenchRow[]> {
+export async function benchDelivery(
+  backends: BenchBackend[],
+  sizes = [10_000, 100_000],
+): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const backend of backends) {
     const rates = new Map<number, number>();

@@ -17,7 +17,8 @@ export interface BenchRow {
   note?: string;
 }
 
-export const PG_URL = process.env.TICKWORK_BENCH_PG ?? process.env.TICKWORK_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const PG_URL =
+  process.env.TICKWORK_BENCH_PG ?? process.env.TICKWORK_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export type BenchBackend = 'sqlite' | 'postgres';
 

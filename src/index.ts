@@ -26,6 +26,7 @@ export type { TickworkStore } from './store/store.js';
 export type { StoreAdapter } from './store/adapter.js';
 export type { TickworkDatabase } from './store/schema.js';
 export * from './errors.js';
+export * from './time/index.js';
 export * from './engines/recurring/index.js';
 export * from './engines/sequences/index.js';
 export * from './engines/batches/index.js';
