@@ -31,7 +31,11 @@ export async function migrateStore(store: TickworkStore): Promise<string[]> {
     // Losing the race shows up as contention, or (SQLite's deferred transactions) as a
     // duplicate history row; either way the whole attempt rolled back and a retry finds
     // the winner's work done.
-    const lostRace = store.adapter.isTransientContention(error) || store.adapter.isUniqueViolation(error);
+    // Kysely's migrator introspects every schema on a Postgres server; one dropped by
+    // someone else mid-introspection (invalid_schema_name) is harmless on a retry.
+    const vanishedSchema = (error as { code?: unknown } | null)?.code === '3F000';
+    const lostRace =
+      store.adapter.isTransientContention(error) || store.adapter.isUniqueViolation(error) || vanishedSchema;
     if (lostRace && attempt < MAX_CONTENTION_RETRIES) {
       await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
       continue;
