@@ -1,10 +1,25 @@
+import { ValidationError } from '../../errors.js';
+import type { PhaseSummary } from '../../events.js';
 import type { EngineContext, TickPhase } from '../../scheduler/engine.js';
+import type { Emit } from './emit.js';
+import { createEnrollmentApi, type EnrollmentApi } from './enrollments-api.js';
+import { createSequencePhase } from './phase.js';
+import { parseSequenceEngineOptions, type SequenceEngineOptionsInput } from './schemas.js';
+import { createSequenceCrudApi, type SequenceCrudApi } from './sequences-api.js';
+import { createSettlement } from './settlement.js';
+import { SOURCE_TYPE } from './timing.js';
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the engine
-export interface SequenceEngineOptions {}
+/** `options.sequences` of `createScheduler`. */
+export type SequenceEngineOptions = SequenceEngineOptionsInput;
 
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the engine
-export interface SequenceApi {}
+/** `scheduler.sequences`: sequences and their steps, enrollments, and the tick phase. */
+export interface SequenceApi extends SequenceCrudApi, EnrollmentApi {
+  /**
+   * The engine's tick phase, also callable on its own: queues every due step into the outbox
+   * (exactly once across concurrent tickers) within `options.sequences.maxEnrollmentsPerTick`.
+   */
+  processSequenceSteps(now: Date): Promise<PhaseSummary>;
+}
 
 export interface SequenceEngine {
   api: SequenceApi;
@@ -12,11 +27,29 @@ export interface SequenceEngine {
 }
 
 export function createSequenceEngine(
-  _context: EngineContext,
-  _options: SequenceEngineOptions | undefined,
+  context: EngineContext,
+  options: SequenceEngineOptions | undefined,
 ): SequenceEngine {
-  return {
-    api: {},
-    phase: { name: 'sequences', run: async () => ({ processed: 0, moreDue: false }) },
+  const settings = parseSequenceEngineOptions(options);
+  // SequenceEvents is a part of TickworkEvents; TypeScript cannot see that through the generic key.
+  const emitAny = context.events.emit as (type: string, event: unknown) => void;
+  const emit: Emit = (type, event) => emitAny(type, event);
+  const settlement = createSettlement(context, emit);
+  context.onDeliverySettled(SOURCE_TYPE, settlement.hook);
+  // Step events are fired when the delivery phase publishes the outcome, i.e. after its commit.
+  context.events.on('delivery:sent', (e) => settlement.published(e.idempotencyKey));
+  context.events.on('delivery:dead', (e) => settlement.published(e.idempotencyKey));
+  const phase = createSequencePhase(context, settings, emit);
+
+  const api: SequenceApi = {
+    ...createSequenceCrudApi(context, emit),
+    ...createEnrollmentApi(context, emit, settings),
+    processSequenceSteps(now) {
+      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
+        return Promise.reject(ValidationError.field('now', 'must be a valid Date'));
+      }
+      return phase.run(new Date(now.getTime()));
+    },
   };
+  return { api, phase };
 }
