@@ -11,13 +11,15 @@ import type { Transport } from './types.js';
 
 /**
  * An engine's reaction to settled deliveries of its own rows (a sequence advancing its
- * enrollment when a step was sent), run in the same transaction that records them.
+ * enrollment when a step was sent), run in the same transaction that records them. It may
+ * return a callback, run once that transaction has committed (to publish its events: a
+ * listener must never hear of a write that was rolled back).
  */
 export type DeliveryHook = (
   trx: Kysely<TickworkDatabase>,
   outcomes: readonly DeliveryOutcome[],
   now: Date,
-) => Promise<void>;
+) => Promise<void | (() => void)>;
 
 export interface DeliveryPhaseDeps {
   db: Kysely<TickworkDatabase>;
@@ -54,17 +56,18 @@ export async function runDeliveryPhase(deps: DeliveryPhaseDeps, now: Date): Prom
     budget -= claimed.length;
 
     const wave = startWave(deps);
-    const outcomes = await Promise.all(claimed.map((delivery) => deliverOne(deps, wave, delivery, now))).finally(
-      wave.dispose,
-    );
-    await deps.adapter.writeTransaction(deps.db, async (trx) => {
+    const outcomes = await Promise.all(
+      claimed.map((delivery) => deliverOne(deps, wave, delivery, now)),
+    ).finally(wave.dispose);
+    const afterCommit = await deps.adapter.writeTransaction(deps.db, async (trx) => {
       await deps.outbox.record(trx, outcomes, { now, leaseToken });
-      await runHooks(deps.hooks, trx, outcomes, now);
+      return runHooks(deps.hooks, trx, outcomes, now);
     });
     for (const outcome of outcomes) {
       summary[outcome.kind] += 1;
       publish(deps.events, outcome);
     }
+    for (const callback of afterCommit) callback();
   }
   summary.moreDue = await deps.outbox.hasDue(deps.db, now);
   return summary;
@@ -142,8 +145,9 @@ async function runHooks(
   trx: Kysely<TickworkDatabase>,
   outcomes: readonly DeliveryOutcome[],
   now: Date,
-): Promise<void> {
-  if (hooks.size === 0) return;
+): Promise<Array<() => void>> {
+  const callbacks: Array<() => void> = [];
+  if (hooks.size === 0) return callbacks;
   const bySource = new Map<string, DeliveryOutcome[]>();
   for (const outcome of outcomes) {
     const list = bySource.get(outcome.delivery.sourceType);
@@ -152,8 +156,10 @@ async function runHooks(
   }
   for (const [sourceType, list] of bySource) {
     const hook = hooks.get(sourceType);
-    if (hook) await hook(trx, list, now);
+    const callback = hook ? await hook(trx, list, now) : undefined;
+    if (callback) callbacks.push(callback);
   }
+  return callbacks;
 }
 
 function publish(events: TickworkEmitter, outcome: DeliveryOutcome): void {

@@ -44,6 +44,19 @@ export interface DeliveryRecord {
   updatedAt: Date;
 }
 
+/** Where a row stands, for engines deciding what to do with their own rows. */
+export interface DeliveryState {
+  status: DeliveryStatus;
+  sentAt: Date | null;
+  /** Set while a claim's lease runs: the row may be in a transport call right now. */
+  leaseExpiresAt: Date | null;
+}
+
+/** True while a claim's lease runs at `now`: the row may be in a transport call. */
+export function isInFlight(state: DeliveryState, now: Date): boolean {
+  return state.leaseExpiresAt !== null && state.leaseExpiresAt > now;
+}
+
 /** A settled claim, for recording and for the engines' delivery hooks. */
 export type DeliveryOutcome =
   | { kind: 'sent'; delivery: ClaimedDelivery; result: unknown }
@@ -212,6 +225,17 @@ export class Outbox {
           .set({ status: 'dead', last_error: outcome.error, lease_expires_at: null, updated_at: now })
           .execute();
       }
+      if (outcome.kind !== 'sent') {
+        // Cancelled while in flight: it stays cancelled, but its lease is over, so an engine
+        // may requeue it at once instead of waiting for the lease to run out.
+        await db
+          .updateTable('tickwork_outbox')
+          .set({ lease_expires_at: null, updated_at: now })
+          .where('id', '=', outcome.delivery.id)
+          .where('lease_token', '=', params.leaseToken)
+          .where('status', '=', 'cancelled')
+          .execute();
+      }
     }
     for (let start = 0; start < plainSent.length; start += ID_CHUNK) {
       await db
@@ -252,6 +276,65 @@ export class Outbox {
       .set({ status: 'cancelled', last_error: reason, updated_at: writeDate(now) })
       .where('idempotency_key', '=', key)
       .where('status', 'in', CANCELLABLE_STATUSES)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The delivery state of many rows by key (keys with no row are absent from the map). */
+  async states(db: Kysely<TickworkDatabase>, keys: readonly string[]): Promise<Map<string, DeliveryState>> {
+    const states = new Map<string, DeliveryState>();
+    for (let start = 0; start < keys.length; start += ID_CHUNK) {
+      const rows = await db
+        .selectFrom('tickwork_outbox')
+        .select(['idempotency_key', 'status', 'sent_at', 'lease_expires_at'])
+        .where('idempotency_key', 'in', keys.slice(start, start + ID_CHUNK))
+        .execute();
+      for (const row of rows) {
+        states.set(row.idempotency_key, {
+          status: row.status,
+          sentAt: readDate(row.sent_at),
+          leaseExpiresAt: readDate(row.lease_expires_at),
+        });
+      }
+    }
+    return states;
+  }
+
+  /**
+   * Puts a cancelled or dead row back to pending with a fresh message and attempt count, so
+   * a paused, released or retried item goes out under the same idempotency key. Returns
+   * false when the row is in no such state, its lease still runs (a send may be in flight),
+   * or a concurrent settle holds it: the caller looks again later.
+   */
+  async requeue(
+    db: Kysely<TickworkDatabase>,
+    params: { key: string; message: OutgoingMessage; dueAt: Date; now: Date },
+  ): Promise<boolean> {
+    const now = writeDate(params.now);
+    const target = this.adapter.lockForClaim(
+      db
+        .selectFrom('tickwork_outbox')
+        .select('id')
+        .where('idempotency_key', '=', params.key)
+        .where('status', 'in', ['cancelled', 'dead'])
+        .where((eb) => eb.or([eb('lease_expires_at', 'is', null), eb('lease_expires_at', '<=', now)])),
+    );
+    const result = await db
+      .updateTable('tickwork_outbox')
+      .set({
+        status: 'pending',
+        attempts: 0,
+        message: writeJson(params.message),
+        recipient_email: params.message.to,
+        next_attempt_at: writeDate(params.dueAt),
+        lease_expires_at: null,
+        lease_token: null,
+        last_error: null,
+        sent_at: null,
+        result: null,
+        updated_at: now,
+      })
+      .where('id', 'in', target)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }

@@ -36,9 +36,6 @@ export function createSequenceEngine(
   const emit: Emit = (type, event) => emitAny(type, event);
   const settlement = createSettlement(context, emit);
   context.onDeliverySettled(SOURCE_TYPE, settlement.hook);
-  // Step events are fired when the delivery phase publishes the outcome, i.e. after its commit.
-  context.events.on('delivery:sent', (e) => settlement.published(e.idempotencyKey));
-  context.events.on('delivery:dead', (e) => settlement.published(e.idempotencyKey));
   const phase = createSequencePhase(context, settings, emit);
 
   const api: SequenceApi = {

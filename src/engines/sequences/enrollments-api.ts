@@ -314,7 +314,7 @@ export function createEnrollmentApi(
           structure,
           { currentStep: step.order, lastStepId: step.id, base: now },
           now,
-          new RowStates(trx),
+          new RowStates(trx, context.outbox),
         );
         await updateEnrollment(trx, row.id, patch);
         events.add('sequence:step-skipped', {

@@ -4,7 +4,6 @@ import type { PhaseSummary } from '../../events.js';
 import type { EngineContext } from '../../scheduler/engine.js';
 import { readJson, writeDate } from '../../store/codec.js';
 import type { Emit } from './emit.js';
-import { requeueRow } from './outbox-access.js';
 import { anchorOf, decide, effectiveTimezone, RowStates, type Decision } from './progress.js';
 import { isRecord, type EnrollmentRow } from './records.js';
 import { applyPatches, loadStructures, type EnrollmentPatch } from './repository.js';
@@ -56,7 +55,7 @@ export function createSequencePhase(context: EngineContext, settings: SequenceEn
         trx,
         rows.map((r) => r.sequence_id),
       );
-      const states = new RowStates(trx);
+      const states = new RowStates(trx, context.outbox);
       await states.prefetch(
         rows.flatMap((row) => {
           const structure = structures.get(row.sequence_id);
@@ -89,7 +88,7 @@ export function createSequencePhase(context: EngineContext, settings: SequenceEn
           const entry = outboxEntry(row, structure, decision.step, decision.dueAt);
           if (decision.row === 'insert') inserts.push(entry);
           else if (decision.row === 'requeue') {
-            const requeued = await requeueRow(trx, context.adapter, {
+            const requeued = await context.outbox.requeue(trx, {
               key: entry.idempotencyKey,
               message: entry.message,
               dueAt: decision.dueAt,

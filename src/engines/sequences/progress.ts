@@ -13,7 +13,7 @@
 import type { Kysely } from 'kysely';
 import type { TickworkDatabase } from '../../store/schema.js';
 import { readDate } from '../../store/codec.js';
-import { inFlight, readRowStates, type StepRowState } from './outbox-access.js';
+import { isInFlight, type DeliveryState, type Outbox } from '../../delivery/outbox.js';
 import type { EnrollmentRow } from './records.js';
 import { nextStepAfter, plannedDueAt, stepKey, type StepInfo, type Structure } from './timing.js';
 
@@ -32,18 +32,21 @@ export type Decision =
 
 /** Outbox row states by key, fetched in bulk up front and one by one after that. */
 export class RowStates {
-  private readonly known = new Map<string, StepRowState | undefined>();
+  private readonly known = new Map<string, DeliveryState | undefined>();
 
-  constructor(private readonly db: Kysely<TickworkDatabase>) {}
+  constructor(
+    private readonly db: Kysely<TickworkDatabase>,
+    private readonly outbox: Outbox,
+  ) {}
 
   async prefetch(keys: readonly string[]): Promise<void> {
     const missing = keys.filter((k) => !this.known.has(k));
     if (missing.length === 0) return;
-    const states = await readRowStates(this.db, missing);
+    const states = await this.outbox.states(this.db, missing);
     for (const key of missing) this.known.set(key, states.get(key));
   }
 
-  async get(key: string): Promise<StepRowState | undefined> {
+  async get(key: string): Promise<DeliveryState | undefined> {
     if (!this.known.has(key)) await this.prefetch([key]);
     return this.known.get(key);
   }
@@ -106,7 +109,7 @@ export async function decide(params: {
     if (state.status === 'pending' || state.status === 'retrying' || state.status === 'sending') {
       return { kind: 'queue', anchor, step, dueAt, row: 'attach' };
     }
-    if (inFlight(state, now)) return { kind: 'park', anchor, at: state.leaseExpiresAt ?? now, step };
+    if (isInFlight(state, now)) return { kind: 'park', anchor, at: state.leaseExpiresAt ?? now, step };
     return { kind: 'queue', anchor, step, dueAt, row: 'requeue' };
   }
   return { kind: 'complete', anchor };

@@ -10,7 +10,6 @@ import type { EngineContext } from '../../scheduler/engine.js';
 import type { TickworkDatabase } from '../../store/schema.js';
 import type { Emit } from './emit.js';
 import { PendingEvents } from './emit.js';
-import { readRowStates } from './outbox-access.js';
 import { patchFor } from './phase.js';
 import { decide, effectiveTimezone, RowStates, type Anchor } from './progress.js';
 import type { EnrollmentRow } from './records.js';
@@ -19,18 +18,19 @@ import type { Structure } from './timing.js';
 
 export function createSettlement(context: EngineContext, emit: Emit) {
   /**
-   * Events of an outcome wait here, keyed by idempotency key, until the delivery phase
-   * publishes that outcome (after its transaction committed): a rolled-back settle never
-   * reaches a listener. See the report: a hook return value run after commit would replace this.
+   * Returns the events to publish; the delivery phase runs that after its transaction
+   * committed, so a rolled-back settle never reaches a listener.
    */
-  const waiting = new Map<string, Array<() => void>>();
-
-  async function hook(trx: Kysely<TickworkDatabase>, outcomes: readonly DeliveryOutcome[], now: Date) {
-    for (const outcome of outcomes) waiting.delete(outcome.delivery.idempotencyKey);
+  async function hook(
+    trx: Kysely<TickworkDatabase>,
+    outcomes: readonly DeliveryOutcome[],
+    now: Date,
+  ): Promise<(() => void) | undefined> {
+    const fires: Array<() => void> = [];
     const ours = outcomes.filter(
       (o) => o.delivery.sourceId !== null && o.delivery.message.origin?.type === 'sequence',
     );
-    if (ours.length === 0) return;
+    if (ours.length === 0) return undefined;
     const rows = await lockEnrollments(
       trx,
       ours.map((o) => o.delivery.sourceId as number),
@@ -42,8 +42,8 @@ export function createSettlement(context: EngineContext, emit: Emit) {
     // A failure is acted on only if the row really ended dead: a late finisher whose lease was
     // taken over reports its own failure while the newer claim may have succeeded.
     const deadKeys = ours.filter((o) => o.kind === 'dead').map((o) => o.delivery.idempotencyKey);
-    const rowStates = deadKeys.length > 0 ? await readRowStates(trx, deadKeys) : new Map();
-    const states = new RowStates(trx);
+    const rowStates = deadKeys.length > 0 ? await context.outbox.states(trx, deadKeys) : new Map();
+    const states = new RowStates(trx, context.outbox);
 
     for (const outcome of ours) {
       const { delivery } = outcome;
@@ -113,19 +113,14 @@ export function createSettlement(context: EngineContext, emit: Emit) {
           events.add('sequence:completed', { ...who, completedAt: now, manual: false });
         }
       }
-      waiting.set(delivery.idempotencyKey, events.drain());
+      fires.push(...events.drain());
     }
+    return () => {
+      for (const fire of fires) fire();
+    };
   }
 
-  /** Publishes what the hook prepared for a key, once the delivery phase announces the outcome. */
-  function published(idempotencyKey: string): void {
-    const fires = waiting.get(idempotencyKey);
-    if (!fires) return;
-    waiting.delete(idempotencyKey);
-    for (const fire of fires) fire();
-  }
-
-  return { hook, published };
+  return { hook };
 }
 
 /**
