@@ -19,7 +19,8 @@ export function tickworkRouter(scheduler: Scheduler, options: ExpressRouterOptio
   for (const route of handlers.routes) {
     const register = router[route.method.toLowerCase() as Lowercase<HttpMethod>].bind(router);
     register(route.path, parseJson, (req: Request, res: Response) => {
-      if (carriesBody(req) && !req.is('application/json')) return send(res, requestFailure('unsupported-media-type'));
+      if (carriesBody(req) && !req.is('application/json'))
+        return send(res, requestFailure('unsupported-media-type'));
       // Express 4 does not catch rejected handlers; run() never rejects, but be safe on both.
       route
         .run({

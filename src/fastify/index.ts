@@ -25,11 +25,14 @@ const PARSER_FAILURES: Record<string, Parameters<typeof requestFailure>[0]> = {
 export const tickworkPlugin: FastifyPluginAsync<FastifyPluginOptions> = async (app, options) => {
   const { scheduler, ...handlerOptions } = options;
   const handlers = createHttpHandlers(scheduler, handlerOptions);
+  // Bodies are JSON only (as on Express); scoped to this plugin, the host's parsers stay.
+  app.removeContentTypeParser('text/plain');
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const failure = error.code ? PARSER_FAILURES[error.code] : undefined;
     if (failure) return send(reply, requestFailure(failure));
-    if (error.statusCode === 400 && error instanceof SyntaxError) return send(reply, requestFailure('malformed-json'));
+    if (error.statusCode === 400 && error instanceof SyntaxError)
+      return send(reply, requestFailure('malformed-json'));
     return send(reply, handlers.fail(error, `http ${request.method} ${request.url}`));
   });
 

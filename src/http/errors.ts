@@ -2,7 +2,8 @@ import { isTickworkError, type TickworkError, type ValidationIssue } from '../er
 import type { HttpErrorBody, HttpResponse } from './types.js';
 
 /** Request-level failures detected by an adapter before a handler runs. */
-export type RequestFailure = 'malformed-json' | 'payload-too-large' | 'unsupported-media-type' | 'not-found-route';
+export type RequestFailure =
+  'malformed-json' | 'payload-too-large' | 'unsupported-media-type' | 'not-found-route';
 
 const FAILURES: Record<RequestFailure, { status: number; code: string; message: string }> = {
   'malformed-json': { status: 400, code: 'MALFORMED_JSON', message: 'the request body is not valid JSON' },
@@ -43,7 +44,10 @@ function mapTickworkError(error: TickworkError): HttpResponse | undefined {
     case 'INVALID_CRON':
     case 'INVALID_TIMEZONE':
     case 'INVALID_LOCAL_TIME':
-      return { status: 400, body: errorBody('VALIDATION', error.message, [{ path: '', message: error.message }]) };
+      return {
+        status: 400,
+        body: errorBody('VALIDATION', error.message, [{ path: '', message: error.message }]),
+      };
     case 'NOT_FOUND':
       return { status: 404, body: errorBody('NOT_FOUND', error.message) };
     case 'CONFLICT':

@@ -1,5 +1,4 @@
 import type { Scheduler } from '../scheduler/create-scheduler.js';
-import { parseInput } from '../validation.js';
 import { errorResponse } from './errors.js';
 import { buildOpenApiDocument, type OpenApiDocument } from './openapi.js';
 import { tickworkRoutes } from './routes/index.js';
@@ -30,13 +29,14 @@ export interface HttpHandlers {
 const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 
 /**
- * The framework-free layer both adapters serve: validation with the engines' own zod
- * schemas, the engine call, and the mapping of every error to a JSON answer. A rejected
- * request never reaches an engine, so it writes nothing.
+ * The framework-free layer both adapters serve: the engine call, with the request as it
+ * came, and the mapping of every error to a JSON answer. The engines validate their own
+ * input (the zod schemas the OpenAPI document is generated from) before writing anything.
  */
 export function createHttpHandlers(scheduler: Scheduler, options: HttpHandlerOptions = {}): HttpHandlers {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  if (!Number.isInteger(bodyLimit) || bodyLimit <= 0) throw new TypeError('bodyLimit: must be a positive integer');
+  if (!Number.isInteger(bodyLimit) || bodyLimit <= 0)
+    throw new TypeError('bodyLimit: must be a positive integer');
   const openapiPath = options.openapiPath === undefined ? '/openapi.json' : options.openapiPath;
 
   const report = (context: string) => (error: unknown) => scheduler.events.emit('error', { error, context });
@@ -61,12 +61,12 @@ function compile(
     path: route.path,
     async run(request) {
       try {
-        const input = {
-          params: route.params ? parseInput(route.params, request.params) : {},
-          query: route.query ? parseInput(route.query, request.query ?? {}) : {},
-          body: route.body ? parseInput(route.body, request.body ?? {}) : undefined,
-        };
-        const result = await route.handle(input, scheduler);
+        // The engine validates (with the same schemas the OpenAPI document shows) and
+        // throws a ValidationError naming each field; nothing is written before that.
+        const result = await route.handle(
+          { params: request.params, query: request.query ?? {}, body: request.body },
+          scheduler,
+        );
         return route.successStatus === 204 ? { status: 204 } : { status: route.successStatus, body: result };
       } catch (error) {
         return fail(error, context);

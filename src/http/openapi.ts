@@ -64,7 +64,10 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]): OpenAp
       },
     };
     if (route.body) {
-      operation.requestBody = { required: true, content: { 'application/json': { schema: toJsonSchema(route.body) } } };
+      operation.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toJsonSchema(route.body) } },
+      };
     }
     (paths[path] ??= {})[route.method.toLowerCase()] = operation;
   }
@@ -81,7 +84,11 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition[]): OpenAp
 }
 
 function toJsonSchema(schema: z.ZodType): JsonSchema {
-  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+  }) as JsonSchema;
   delete json.$schema;
   return json;
 }

@@ -29,6 +29,7 @@ export interface RouteDefinition {
   operationId: string;
   summary: string;
   tag: string;
+  /** Schemas of the request parts, for the OpenAPI document (the engines validate). */
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -37,10 +38,10 @@ export interface RouteDefinition {
   handle(input: RouteInput, scheduler: Scheduler): Promise<unknown>;
 }
 
-/** Validated request parts, as the route's schemas produced them. */
+/** The request parts as they came: path strings, query values, the parsed JSON body. */
 export interface RouteInput {
-  params: unknown;
-  query: unknown;
+  params: Record<string, string>;
+  query: Record<string, unknown>;
   body: unknown;
 }
 

@@ -24,7 +24,11 @@ export interface ServeOptions {
 
 export const AUTH_HEADER = { authorization: 'Bearer secret' };
 
-export async function serve(adapter: AdapterName, scheduler: Scheduler, options: ServeOptions = {}): Promise<TestServer> {
+export async function serve(
+  adapter: AdapterName,
+  scheduler: Scheduler,
+  options: ServeOptions = {},
+): Promise<TestServer> {
   const prefix = options.prefix ?? '/api';
   if (adapter === 'express') {
     const app = express();

@@ -71,7 +71,11 @@ export async function createBatches(
   input: CreateBatchesRequest,
 ): Promise<CreateBatchesResult> {
   // Both halves are checked before throwing, so one error names every bad field.
-  const parsed = createBatchesHeadSchema.safeParse(input);
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw ValidationError.field('', 'must be an object with campaignId, recipients and target');
+  }
+  const { recipients: _recipients, ...headInput } = input;
+  const parsed = createBatchesHeadSchema.safeParse(headInput);
   let source: Source | undefined;
   const issues = parsed.success ? [] : zodToValidationError(parsed.error).issues;
   try {

@@ -48,7 +48,7 @@ export const pastTargetPolicySchema = z.enum(['next-day', 'send-now', 'skip'], {
 /** A target local time: 'HH:mm', or `{ time: 'HH:mm', date?: 'YYYY-MM-DD' }`. */
 export const batchTargetSchema = z.preprocess(
   (value) => (typeof value === 'string' ? { time: value } : value),
-  z.object(
+  z.strictObject(
     {
       time: timeOfDaySchema,
       date: localDateSchema.nullish().transform((value) => value ?? null),
@@ -58,7 +58,7 @@ export const batchTargetSchema = z.preprocess(
 );
 
 /** What each message carries besides its recipient. Without a subject the host renders from `origin.campaignId`. */
-export const batchMessageSchema = z.object({
+export const batchMessageSchema = z.strictObject({
   subject: z.string().max(998).default(''),
   templateId: z.number().int().min(1).max(MAX_ID).nullable().default(null),
   cc: z.array(emailSchema).max(100).default([]),
@@ -75,7 +75,7 @@ export const batchRecipientSchema = z.looseObject({
 });
 
 /** Everything of a create request except the recipients (which may be streamed). */
-export const createBatchesHeadSchema = z.object({
+export const createBatchesHeadSchema = z.strictObject({
   campaignId: idSchema,
   target: batchTargetSchema,
   message: batchMessageSchema.optional(),
@@ -95,16 +95,16 @@ const pageFields = {
 
 export const batchStatusSchema = z.enum(['pending', 'processing', 'done', 'cancelled', 'skipped']);
 
-export const listBatchesSchema = z.object({
+export const listBatchesSchema = z.strictObject({
   ...pageFields,
   campaignId: idSchema.optional(),
   requestId: idSchema.optional(),
   status: batchStatusSchema.optional(),
 });
 
-export const listBatchRecipientsSchema = z.object(pageFields);
+export const listBatchRecipientsSchema = z.strictObject(pageFields);
 
-export const cancelBatchSchema = z.object({
+export const cancelBatchSchema = z.strictObject({
   reason: z.string().min(1).max(500).optional(),
 });
 
