@@ -4,6 +4,8 @@ import { tickworkMigrations } from './migrations/index.js';
 import type { TickworkStore } from './store.js';
 
 const MAX_CONTENTION_RETRIES = 20;
+/** invalid_schema_name, undefined_column, undefined_table. */
+const INTROSPECTION_RACE = new Set(['3F000', '42703', '42P01']);
 
 /**
  * Applies tickwork's migrations with Kysely's Migrator and tickwork's own history table.
@@ -26,14 +28,19 @@ export async function migrateStore(store: TickworkStore): Promise<string[]> {
       }).migrateToLatest(),
     );
   for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrateOnce().catch((thrown: unknown) => ({ error: thrown, results: undefined }));
+    const { error, results } = await migrateOnce().catch((thrown: unknown) => ({
+      error: thrown,
+      results: undefined,
+    }));
     if (!error) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
     // Losing the race shows up as contention, or (SQLite's deferred transactions) as a
     // duplicate history row; either way the whole attempt rolled back and a retry finds
     // the winner's work done.
-    // Kysely's migrator introspects every schema on a Postgres server; one dropped by
-    // someone else mid-introspection (invalid_schema_name) is harmless on a retry.
-    const vanishedSchema = (error as { code?: unknown } | null)?.code === '3F000';
+    // Kysely's migrator introspects every schema on a Postgres server; a schema, table or
+    // column dropped by someone else mid-introspection is harmless on a retry.
+    const vanishedSchema =
+      store.adapter.dialect === 'postgres' &&
+      INTROSPECTION_RACE.has(String((error as { code?: unknown } | null)?.code));
     const lostRace =
       store.adapter.isTransientContention(error) || store.adapter.isUniqueViolation(error) || vanishedSchema;
     if (lostRace && attempt < MAX_CONTENTION_RETRIES) {

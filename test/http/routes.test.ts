@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Scheduler } from '../../src/index.js';
 import { backends } from '../support/backends.js';
 import { setup } from '../support/harness.js';
+import { validBatch, validCampaign, validSequence } from './fixtures.js';
 import { call, serve, type AdapterName, type TestServer } from './servers.js';
 
 // At least SQLite and the Postgres server (PGlite adds nothing at the HTTP layer).
@@ -23,37 +24,6 @@ async function start(entry: (typeof matrix)[number], options: Parameters<typeof 
   servers.push(server);
   return { ...harness, server };
 }
-
-export const validCampaign = {
-  name: 'Weekly digest',
-  subject: 'This week',
-  templateId: 3,
-  recipientSource: 'static',
-  recipientData: ['ann@example.org', { email: 'bob@example.org', name: 'Bob' }],
-  scheduleCron: '0 9 * * 1',
-  timezone: 'Europe/Berlin',
-  cc: ['archive@example.org'],
-};
-
-export const validSequence = {
-  name: 'Onboarding',
-  timezone: 'America/New_York',
-  steps: [
-    { subject: 'Welcome', templateId: 1 },
-    { subject: 'Tips', templateId: 2, delayDays: 2, sendTime: '09:00' },
-  ],
-};
-
-export const validBatch = {
-  campaignId: 42,
-  recipients: [
-    { email: 'a@example.org', timezone: 'Asia/Kolkata' },
-    { email: 'b@example.org', timezone: 'Europe/London' },
-    { email: 'c@example.org' },
-  ],
-  target: { time: '09:00', date: '2026-03-10' },
-  message: { subject: 'Spring sale', templateId: 7 },
-};
 
 describe.each(matrix)('HTTP routes: $name', (entry) => {
   it('serves the recurring routes', async () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { assertValidTimezone, isValidTimezone } from '../../time/index.js';
+import { idSchema, MAX_ID, timezoneSchema } from '../../schemas.js';
+
+export { idSchema, timezoneSchema };
 
 /*
  * Input schemas of the batches engine, shared with the HTTP layer (request bodies and query
@@ -7,17 +9,8 @@ import { assertValidTimezone, isValidTimezone } from '../../time/index.js';
  * parameters), and come out as numbers.
  */
 
-/** Postgres `integer` is 32-bit: a larger id could only fail in SQL, so it is rejected here. */
-const MAX_ID = 2_147_483_647;
-
 const digitsToNumber = (value: unknown) =>
   typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
-
-/** A positive integer id (a number, or a digit string from a path or query). */
-export const idSchema = z.preprocess(
-  digitsToNumber,
-  z.number({ error: 'must be a positive integer' }).int().min(1).max(MAX_ID),
-);
 
 const emailSchema = z.email({ error: 'must be a valid email address' }).max(320);
 
@@ -29,17 +22,6 @@ export const localDateSchema = z
   .string({ error: "must be a local date 'YYYY-MM-DD'" })
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a local date 'YYYY-MM-DD'")
   .refine(isRealDate, 'is not a real calendar date (years 1900 to 9998)');
-
-export const timezoneSchema = z
-  .string({ error: 'must be an IANA timezone name' })
-  .superRefine((value, ctx) => {
-    if (isValidTimezone(value)) return;
-    try {
-      assertValidTimezone(value);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: stripField(error) });
-    }
-  });
 
 export const pastTargetPolicySchema = z.enum(['next-day', 'send-now', 'skip'], {
   error: "must be 'next-day', 'send-now' or 'skip'",
@@ -131,12 +113,6 @@ export type ListBatchRecipientsInput = z.input<typeof listBatchRecipientsSchema>
 export type CancelBatchInput = z.input<typeof cancelBatchSchema>;
 export type BatchEngineOptions = z.input<typeof batchEngineOptionsSchema>;
 export type ParsedBatchEngineOptions = z.output<typeof batchEngineOptionsSchema>;
-
-/** The time functions' errors name their own parameter ('localDateTime: ...'); the schema path names ours. */
-function stripField(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^[A-Za-z]+: /, '');
-}
 
 function isRealDate(value: string): boolean {
   const [year, month, day] = value.split('-').map(Number) as [number, number, number];

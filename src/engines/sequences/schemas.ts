@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { idSchema, MAX_ID, timezoneProblem, timezoneSchema } from '../../schemas.js';
+
+export { idSchema, timezoneProblem, timezoneSchema };
 import { ValidationError } from '../../errors.js';
-import { assertValidTimezone, isValidTimezone } from '../../time/index.js';
 import { parseInput } from '../../validation.js';
 
 /*
@@ -12,18 +14,6 @@ import { parseInput } from '../../validation.js';
 export const MAX_STEPS_PER_SEQUENCE = 100;
 export const ENROLLMENT_STATUSES = ['active', 'paused', 'completed', 'cancelled', 'failed'] as const;
 export const STEP_FAILURE_POLICIES = ['stop', 'skip'] as const;
-
-const MAX_ID = Number.MAX_SAFE_INTEGER;
-
-/** A positive integer id, also accepted as a decimal string (route parameters arrive as strings). */
-export const idSchema = z.union([
-  z.number().int().min(1).max(MAX_ID),
-  z
-    .string()
-    .regex(/^[1-9]\d{0,15}$/, 'must be a positive integer')
-    .transform(Number)
-    .refine((n) => n <= MAX_ID, 'must be a positive integer'),
-]);
 
 /** Parses an id or throws a ValidationError naming `path`. */
 export function parseId(value: unknown, path = 'id'): number {
@@ -39,22 +29,6 @@ function describe(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
 }
-
-/** Why a zone is not accepted (with a suggestion for a typo), or undefined when it is. */
-export function timezoneProblem(zone: unknown): string | undefined {
-  if (isValidTimezone(zone)) return undefined;
-  try {
-    assertValidTimezone(zone);
-    return undefined;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
-}
-
-export const timezoneSchema = z.string().superRefine((zone, ctx) => {
-  const problem = timezoneProblem(zone);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
 
 export const sendTimeSchema = z
   .string()
