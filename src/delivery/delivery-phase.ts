@@ -42,13 +42,20 @@ export interface DeliveryPhaseDeps {
  */
 export async function runDeliveryPhase(deps: DeliveryPhaseDeps, now: Date): Promise<DeliverySummary> {
   const summary: DeliverySummary = { claimed: 0, sent: 0, retrying: 0, dead: 0, moreDue: false };
+  const { leaseMs, sendTimeoutMs } = deps.delivery;
+  // Real time, on purpose: every lease of this tick runs from `now` for leaseMs, and other
+  // processes compare it with their own clocks. A long tick therefore stops claiming once a
+  // new wave could outlive its lease (it reports moreDue; the host ticks again at once).
+  const started = performance.now();
   let budget = deps.delivery.maxPerTick;
   while (budget > 0 && !deps.shutdown.aborted) {
+    const elapsed = Math.ceil(performance.now() - started);
+    if (elapsed + sendTimeoutMs >= leaseMs) break;
     const leaseToken = randomUUID();
     const claimed = await deps.outbox.claim(deps.db, {
       now,
       limit: Math.min(budget, deps.delivery.concurrency),
-      leaseMs: deps.delivery.leaseMs,
+      leaseMs,
       leaseToken,
     });
     if (claimed.length === 0) return summary;

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import type { TickworkDatabase } from '../store/schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type TickworkStore } from '../store/store.js';
@@ -39,12 +39,15 @@ export function postgresStore(
   if (typeof source === 'string') {
     if (source.length === 0) throw new TypeError('postgresStore: connection string must not be empty');
     const pool = new pg.Pool({ connectionString: source, max: options.maxConnections ?? 10 });
-    base = new Kysely<TickworkDatabase>({ dialect: new PostgresDialect({ pool }) });
+    // An idle connection that dies (server restart, network drop) is an 'error' event on the
+    // pool; unheard, it would crash the host. pg-pool has already discarded the client.
+    pool.on('error', () => undefined);
+    base = new Kysely<TickworkDatabase>({ dialect: new PostgresDialect({ pool: guardClients(pool) }) });
     owned = true;
   } else if (isKysely(source)) {
     base = source as unknown as Kysely<TickworkDatabase>;
   } else {
-    base = new Kysely<TickworkDatabase>({ dialect: new PostgresDialect({ pool: source }) });
+    base = new Kysely<TickworkDatabase>({ dialect: new PostgresDialect({ pool: guardClients(source) }) });
   }
 
   const db = schema ? base.withSchema(schema) : base;
@@ -57,6 +60,31 @@ export function postgresStore(
       // Kysely's destroy() ends the pool, so only a pool the store opened itself is destroyed.
       if (owned) await base.destroy();
     },
+  };
+}
+
+/**
+ * While a client is checked out, pg-pool stops listening for its 'error' events, so a
+ * connection that dies mid-query would crash the host with an unhandled event. The failing
+ * query still rejects (the tick reports it) and the pool discards the client on release;
+ * the listener only keeps the process alive.
+ */
+function guardClients(pool: pg.Pool): PostgresPool {
+  const guarded = new WeakSet<pg.PoolClient>();
+  return {
+    async connect() {
+      const client = await pool.connect();
+      if (!guarded.has(client)) {
+        client.on('error', () => undefined);
+        guarded.add(client);
+      }
+      return client;
+    },
+    end: () => pool.end(),
+    get options() {
+      return pool.options;
+    },
+    Client: (pool as unknown as { Client?: PostgresPool['Client'] }).Client,
   };
 }
 
