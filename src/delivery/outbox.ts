@@ -378,6 +378,33 @@ export class Outbox {
     return (await query.execute()).map(toRecord);
   }
 
+  /**
+   * Row counts per status for each of a source's ids, in one grouped query per chunk over
+   * the outbox's source index. Every id is in the map, with zeros when it has no rows.
+   */
+  async countByStatusPerSource(
+    db: Kysely<TickworkDatabase>,
+    sourceType: string,
+    sourceIds: readonly number[],
+  ): Promise<Map<number, Record<DeliveryStatus, number>>> {
+    const counts = new Map<number, Record<DeliveryStatus, number>>();
+    for (const id of sourceIds) counts.set(id, emptyStatusCounts());
+    for (let start = 0; start < sourceIds.length; start += ID_CHUNK) {
+      const rows = await db
+        .selectFrom('tickwork_outbox')
+        .select((eb) => ['source_id', 'status', eb.fn.countAll<number | string>().as('count')])
+        .where('source_type', '=', sourceType)
+        .where('source_id', 'in', sourceIds.slice(start, start + ID_CHUNK))
+        .groupBy(['source_id', 'status'])
+        .execute();
+      for (const row of rows) {
+        const entry = row.source_id === null ? undefined : counts.get(row.source_id);
+        if (entry) entry[row.status] = Number(row.count);
+      }
+    }
+    return counts;
+  }
+
   /** Row counts per status, optionally for one source. */
   async countByStatus(
     db: Kysely<TickworkDatabase>,
@@ -389,17 +416,15 @@ export class Outbox {
       .groupBy('status');
     if (filter.sourceType) query = query.where('source_type', '=', filter.sourceType);
     if (filter.sourceIds) query = query.where('source_id', 'in', filter.sourceIds);
-    const counts: Record<DeliveryStatus, number> = {
-      pending: 0,
-      sending: 0,
-      sent: 0,
-      retrying: 0,
-      dead: 0,
-      cancelled: 0,
-    };
+    const counts = emptyStatusCounts();
     for (const row of await query.execute()) counts[row.status] = Number(row.count);
     return counts;
   }
+}
+
+/** A zero for every delivery status. */
+export function emptyStatusCounts(): Record<DeliveryStatus, number> {
+  return { pending: 0, sending: 0, sent: 0, retrying: 0, dead: 0, cancelled: 0 };
 }
 
 type OutboxRow = {

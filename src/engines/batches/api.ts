@@ -23,7 +23,7 @@ export async function getBatch(ctx: EngineContext, id: IdInput): Promise<BatchRe
   const batchId = parseInput(idSchema, id, 'id');
   const row = await repo.getBatch(ctx.db, batchId);
   if (!row) throw new NotFoundError('batch', batchId);
-  const counts = await repo.deliveryCounts(ctx.db, [batchId]);
+  const counts = await ctx.outbox.countByStatusPerSource(ctx.db, repo.SOURCE_TYPE, [batchId]);
   return toBatchRecord(row, counts.get(batchId) ?? repo.emptyStatusCounts());
 }
 
@@ -36,8 +36,9 @@ export async function listBatches(
     repo.listBatches(ctx.db, { ...filter, limit, offset }),
     repo.countBatches(ctx.db, filter),
   ]);
-  const counts = await repo.deliveryCounts(
+  const counts = await ctx.outbox.countByStatusPerSource(
     ctx.db,
+    repo.SOURCE_TYPE,
     rows.map((r) => r.id),
   );
   return {

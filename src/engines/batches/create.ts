@@ -113,8 +113,9 @@ export async function createBatches(
     );
   }
   const rows = await repo.listBatches(ctx.db, { requestId: request.id });
-  const counts = await repo.deliveryCounts(
+  const counts = await ctx.outbox.countByStatusPerSource(
     ctx.db,
+    repo.SOURCE_TYPE,
     rows.map((r) => r.id),
   );
   return toCreateResult(

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { StoreAdapter } from '../../store/adapter.js';
 import { readJson, writeDate, writeJson } from '../../store/codec.js';
+import { emptyStatusCounts } from '../../delivery/outbox.js';
 import type { DeliveryStatus, TickworkDatabase } from '../../store/schema.js';
 import type { BatchRequestsTable, ScheduledBatchesTable } from './tables.js';
 import type { BatchStatus } from './types.js';
@@ -17,7 +18,6 @@ export type RequestRow = Selectable<BatchRequestsTable>;
 export const SOURCE_TYPE = 'batch';
 
 const INSERT_CHUNK = 1000;
-const ID_CHUNK = 5000;
 
 export function batchIdempotencyKey(batchId: number, email: string): string {
   return `batch:${batchId}:${email.toLowerCase()}`;
@@ -248,32 +248,7 @@ export async function countBatches(db: Db, filter: BatchFilter): Promise<number>
 
 export type StatusCounts = Record<DeliveryStatus, number>;
 
-export function emptyStatusCounts(): StatusCounts {
-  return { pending: 0, sending: 0, sent: 0, retrying: 0, dead: 0, cancelled: 0 };
-}
-
-/** Outbox rows per status for each batch, in one grouped query over the outbox's source index. */
-export async function deliveryCounts(
-  db: Db,
-  batchIds: readonly number[],
-): Promise<Map<number, StatusCounts>> {
-  const counts = new Map<number, StatusCounts>();
-  for (const id of batchIds) counts.set(id, emptyStatusCounts());
-  for (let start = 0; start < batchIds.length; start += ID_CHUNK) {
-    const rows = await db
-      .selectFrom('tickwork_outbox')
-      .select((eb) => ['source_id', 'status', eb.fn.countAll<number | string>().as('count')])
-      .where('source_type', '=', SOURCE_TYPE)
-      .where('source_id', 'in', batchIds.slice(start, start + ID_CHUNK))
-      .groupBy(['source_id', 'status'])
-      .execute();
-    for (const row of rows) {
-      const entry = row.source_id === null ? undefined : counts.get(row.source_id);
-      if (entry) entry[row.status] = Number(row.count);
-    }
-  }
-  return counts;
-}
+export { emptyStatusCounts };
 
 export async function listRecipients(
   db: Db,

@@ -140,8 +140,9 @@ export function createRecurringApi(deps: ApiDeps): RecurringApi {
   }
 
   async function withDeliveries(rows: ReturnType<typeof toRun>[]): Promise<RecurringRunWithDeliveries[]> {
-    const counts = await repository.deliveryCounts(
+    const counts = await context.outbox.countByStatusPerSource(
       db,
+      SOURCE_TYPE,
       rows.map((r) => r.id),
     );
     return rows.map((run) => ({ ...run, deliveries: counts.get(run.id)! }));

@@ -1,6 +1,5 @@
 import type { Selectable } from 'kysely';
 import { readBool, readDate, readJson } from '../../store/codec.js';
-import type { DeliveryStatus } from '../../store/schema.js';
 import type { MissedRunPolicy } from './options.js';
 import { MISSED_RUN_POLICIES } from './options.js';
 import type { RecurringCampaignsTable, RecurringRunsTable } from './tables.js';
@@ -66,10 +65,6 @@ export function toRun(row: RunRow): RecurringRun {
     finishedAt: readDate(row.finished_at),
     createdAt: readDate(row.created_at),
   };
-}
-
-export function emptyDeliveryCounts(): Record<DeliveryStatus, number> {
-  return { pending: 0, sending: 0, sent: 0, retrying: 0, dead: 0, cancelled: 0 };
 }
 
 function readPolicy(value: string | null, fallback: MissedRunPolicy): MissedRunPolicy {

@@ -2,8 +2,8 @@ import type { Insertable, Kysely, Updateable } from 'kysely';
 import { CANCELLABLE_STATUSES } from '../../delivery/outbox.js';
 import type { StoreAdapter } from '../../store/adapter.js';
 import { writeDate } from '../../store/codec.js';
-import type { DeliveryStatus, TickworkDatabase } from '../../store/schema.js';
-import { emptyDeliveryCounts, type CampaignRow, type RunRow } from './mapper.js';
+import type { TickworkDatabase } from '../../store/schema.js';
+import type { CampaignRow, RunRow } from './mapper.js';
 import type { RecurringCampaignsTable, RecurringRunsTable, RecurringRunStatus } from './tables.js';
 
 type Db = Kysely<TickworkDatabase>;
@@ -17,7 +17,6 @@ export const OPEN_RUN_STATUSES = [
 ] as const satisfies readonly RecurringRunStatus[];
 
 const INSERT_CHUNK = 500;
-const ID_CHUNK = 5000;
 
 /** Every SQL statement of the recurring engine. Instants come in as Dates and are written as ISO strings. */
 export class RecurringRepository {
@@ -253,28 +252,5 @@ export class RecurringRepository {
       query.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirstOrThrow(),
     ]);
     return { rows, total: Number(count.count) };
-  }
-
-  /** Outbox row counts per status for each run. */
-  async deliveryCounts(
-    db: Db,
-    runIds: readonly number[],
-  ): Promise<Map<number, Record<DeliveryStatus, number>>> {
-    const counts = new Map<number, Record<DeliveryStatus, number>>();
-    for (const id of runIds) counts.set(id, emptyDeliveryCounts());
-    for (let start = 0; start < runIds.length; start += ID_CHUNK) {
-      const rows = await db
-        .selectFrom('tickwork_outbox')
-        .select((eb) => ['source_id', 'status', eb.fn.countAll<number | string>().as('count')])
-        .where('source_type', '=', SOURCE_TYPE)
-        .where('source_id', 'in', runIds.slice(start, start + ID_CHUNK))
-        .groupBy(['source_id', 'status'])
-        .execute();
-      for (const row of rows) {
-        const entry = row.source_id === null ? undefined : counts.get(row.source_id);
-        if (entry) entry[row.status] = Number(row.count);
-      }
-    }
-    return counts;
   }
 }
