@@ -4,6 +4,8 @@ import { createHttpHandlers, type HttpHandlerOptions } from '../http/handler.js'
 import type { HttpResponse } from '../http/types.js';
 import type { Scheduler } from '../scheduler/create-scheduler.js';
 
+export type { HttpHandlerOptions } from '../http/handler.js';
+
 export interface FastifyPluginOptions extends HttpHandlerOptions {
   scheduler: Scheduler;
 }

@@ -36,3 +36,4 @@ export {
   type ListBatchRecipientsInput,
   type ListBatchesInput,
 } from './schemas.js';
+export type { BatchTables } from './tables.js';

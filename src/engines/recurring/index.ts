@@ -39,3 +39,4 @@ export type {
   RecurringRunStatus,
   RecurringRunWithDeliveries,
 } from './types.js';
+export type { RecurringTables } from './tables.js';

@@ -40,3 +40,4 @@ export {
   type StepInput as SequenceStepInput,
   type StepUpdateInput as SequenceStepUpdateInput,
 } from './schemas.js';
+export type { SequenceTables } from './tables.js';
