@@ -39,17 +39,21 @@ const STARTS: Date[] = (() => {
   return starts;
 })();
 
+/** TICKWORK_BENCH_QUICK=1: a shorter warm-up and fewer samples (a smoke run). */
+const QUICK = process.env.TICKWORK_BENCH_QUICK === '1';
+const WARM_UP_NS = QUICK ? 30_000_000n : 150_000_000n;
+
 /**
  * Median nanoseconds per call over `samples` timed batches, after a warm-up. The batch size
  * is chosen so one batch takes about 2 ms. `fn(i)` gets a running index so successive calls
  * can use different inputs.
  */
-function measure(fn: (i: number) => unknown, samples = 31): number {
+function measure(fn: (i: number) => unknown, samples = QUICK ? 9 : 31): number {
   let sink = 0;
   let index = 0;
   const warmStart = process.hrtime.bigint();
   let warmCalls = 0;
-  while (warmCalls < 5 || process.hrtime.bigint() - warmStart < 150_000_000n) {
+  while (warmCalls < 5 || process.hrtime.bigint() - warmStart < WARM_UP_NS) {
     if (fn(index++)) sink++;
     warmCalls++;
   }
