@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { assertValidTimezone, isValidTimezone } from './time/index.js';
+import { MAX_SUPPORTED_MS, MIN_SUPPORTED_MS } from './time/validate.js';
 
 /*
  * Input schemas every engine (and so every HTTP route) shares, so an id or a zone is
@@ -33,4 +34,41 @@ export const timezoneSchema = z
   .superRefine((zone, ctx) => {
     const problem = timezoneProblem(zone);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+/**
+ * Why `value` cannot be stored as JSON of at most `maxBytes` bytes, or undefined when it can
+ * (recipient data is stored as JSON). BigInts, cycles and nesting too deep for the serialiser
+ * are caught here, rather than as a TypeError from deep inside a write.
+ */
+export function jsonProblem(value: unknown, maxBytes: number): string | undefined {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    return 'must be JSON-serialisable';
+  }
+  if (text !== undefined && Buffer.byteLength(text) > maxBytes)
+    return `must be at most ${maxBytes} bytes as JSON`;
+  return undefined;
+}
+
+/** Any value `jsonProblem` accepts; `tooLargeHint` ends the message of a value that is too large. */
+export function jsonValueSchema(maxBytes: number, tooLargeHint = '') {
+  return z.unknown().superRefine((value, ctx) => {
+    const problem = jsonProblem(value, maxBytes);
+    if (!problem) return;
+    const hint = problem.startsWith('must be at most') ? tooLargeHint : '';
+    ctx.addIssue({ code: 'custom', message: problem + hint });
+  });
+}
+
+/** An instant: a valid Date, or an ISO-8601 date-time string that states its offset ('Z' or '+02:00'). */
+export const instantSchema = z
+  .union([z.date(), z.iso.datetime({ offset: true })], {
+    error: "must be a Date or an ISO-8601 date-time with an offset, e.g. '2026-03-02T09:00:00Z'",
+  })
+  .transform((value) => (value instanceof Date ? new Date(value.getTime()) : new Date(value)))
+  .refine((value) => value.getTime() >= MIN_SUPPORTED_MS && value.getTime() <= MAX_SUPPORTED_MS, {
+    message: 'must be between 1900-01-01 and 9999-12-31',
   });

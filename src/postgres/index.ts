@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
+import { ValidationError } from '../errors.js';
 import type { TickworkDatabase } from '../store/schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type TickworkStore } from '../store/store.js';
 import { postgresAdapter } from './adapter.js';
@@ -31,13 +32,13 @@ export function postgresStore(
 ): TickworkStore {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
-    throw new TypeError(`schema: '${schema}' is not a plain Postgres identifier`);
+    throw ValidationError.field('schema', `'${schema}' is not a plain Postgres identifier`);
   }
 
   let base: Kysely<TickworkDatabase>;
   let owned = false;
   if (typeof source === 'string') {
-    if (source.length === 0) throw new TypeError('postgresStore: connection string must not be empty');
+    if (source.length === 0) throw ValidationError.field('source', 'must be a connection string, not empty');
     const pool = new pg.Pool({ connectionString: source, max: options.maxConnections ?? 10 });
     // An idle connection that dies (server restart, network drop) is an 'error' event on the
     // pool; unheard, it would crash the host. pg-pool has already discarded the client.

@@ -11,6 +11,7 @@ import { SchedulerClosedError, TickError, ValidationError } from '../errors.js';
 import { createEmitter, type PhaseSummary, type TickSummary, type TickworkEmitter } from '../events.js';
 import { migrateStore } from '../store/migrate.js';
 import type { TickworkStore } from '../store/store.js';
+import { parseNow } from '../validation.js';
 import { createBatchEngine, type BatchApi, type BatchEngineOptions } from '../engines/batches/engine.js';
 import {
   createRecurringEngine,
@@ -177,10 +178,13 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
 
     tick(now: Date) {
       ensureOpen();
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        return Promise.reject(ValidationError.field('now', 'must be a valid Date'));
+      let at: Date;
+      try {
+        at = parseNow(now);
+      } catch (error) {
+        return Promise.reject(error as Error);
       }
-      const run = tickQueue.then(() => runTick(new Date(now.getTime())));
+      const run = tickQueue.then(() => runTick(at));
       tickQueue = run.catch(() => undefined);
       return run;
     },

@@ -2,28 +2,41 @@ import { z } from 'zod';
 import type { DeliveryRecord } from '../delivery/outbox.js';
 import type { OutgoingMessage } from '../delivery/types.js';
 import type { DeliveryStatus } from '../store/schema.js';
+import { instantSchema, jsonProblem, MAX_ID } from '../schemas.js';
 import { parseInput } from '../validation.js';
 import type { EngineContext } from './engine.js';
 
 const DIRECT_SOURCE = 'direct';
 const emailSchema = z.email();
+/** Like a campaign's or an enrollment's recipient data: it travels inline in the outbox row. */
+const MAX_RECIPIENT_DATA_BYTES = 1024 * 1024;
+const keySchema = z.string({ error: 'must be a string' }).min(1).max(500);
 
-const enqueueSchema = z.object({
-  idempotencyKey: z.string().min(1).max(500),
+const enqueueSchema = z.strictObject({
+  idempotencyKey: keySchema,
   to: emailSchema,
   cc: z.array(emailSchema).max(100).default([]),
   bcc: z.array(emailSchema).max(100).default([]),
   subject: z.string().min(1).max(998),
-  templateId: z.number().int().nullable().default(null),
-  recipient: z.record(z.string(), z.unknown()).default({}),
-  dueAt: z.date().optional(),
+  templateId: z.number().int().min(0).max(MAX_ID).nullable().default(null),
+  recipient: z
+    .record(z.string(), z.unknown())
+    .superRefine((data, ctx) => {
+      const problem = jsonProblem(data, MAX_RECIPIENT_DATA_BYTES);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .default({}),
+  dueAt: instantSchema.optional(),
 });
 
-const listSchema = z.object({
+const reasonSchema = z.string({ error: 'must be a string' }).min(1).max(1000).default('cancelled by host');
+const countsFilterSchema = z.strictObject({ sourceType: z.string().min(1).max(100).optional() }).default({});
+
+const listSchema = z.strictObject({
   status: z.enum(['pending', 'sending', 'sent', 'retrying', 'dead', 'cancelled']).optional(),
-  sourceType: z.string().min(1).optional(),
-  sourceId: z.number().int().optional(),
-  afterId: z.number().int().min(0).optional(),
+  sourceType: z.string().min(1).max(100).optional(),
+  sourceId: z.number().int().min(1).max(MAX_ID).optional(),
+  afterId: z.number().int().min(0).max(MAX_ID).optional(),
   limit: z.number().int().min(1).max(1000).default(100),
 });
 
@@ -71,19 +84,22 @@ export function createDeliveriesApi(ctx: EngineContext): DeliveriesApi {
       );
       return inserted === 1;
     },
-    get(idempotencyKey) {
-      return ctx.outbox.getByKey(ctx.db, idempotencyKey);
+    async get(idempotencyKey) {
+      const key = parseInput(keySchema, idempotencyKey, 'idempotencyKey');
+      return ctx.outbox.getByKey(ctx.db, key);
     },
-    list(filter = {}) {
+    async list(filter = {}) {
       return ctx.outbox.list(ctx.db, parseInput(listSchema, filter));
     },
-    async cancel(idempotencyKey, reason = 'cancelled by host') {
-      const cancelled = await ctx.outbox.cancelByKey(ctx.db, idempotencyKey, ctx.clock(), reason);
-      if (cancelled) ctx.events.emit('delivery:cancelled', { idempotencyKey, reason });
+    async cancel(idempotencyKey, cancelReason) {
+      const key = parseInput(keySchema, idempotencyKey, 'idempotencyKey');
+      const reason = parseInput(reasonSchema, cancelReason, 'reason');
+      const cancelled = await ctx.outbox.cancelByKey(ctx.db, key, ctx.clock(), reason);
+      if (cancelled) ctx.events.emit('delivery:cancelled', { idempotencyKey: key, reason });
       return cancelled;
     },
-    counts(filter = {}) {
-      return ctx.outbox.countByStatus(ctx.db, filter);
+    async counts(filter) {
+      return ctx.outbox.countByStatus(ctx.db, parseInput(countsFilterSchema, filter));
     },
   };
 }

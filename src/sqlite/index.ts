@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect, sql, type SqliteDatabase } from 'kysely';
+import { ValidationError } from '../errors.js';
 import type { TickworkDatabase } from '../store/schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, type TickworkStore } from '../store/store.js';
 import { sqliteAdapter } from './adapter.js';
@@ -14,8 +15,10 @@ export interface SqliteStoreOptions {
    * better-sqlite3 handle), so a committed "sent" survives power loss; NORMAL is faster
    * and still safe against a process crash in WAL mode.
    */
-  synchronous?: 'OFF' | 'NORMAL' | 'FULL' | 'EXTRA';
+  synchronous?: (typeof SYNCHRONOUS_MODES)[number];
 }
+
+const SYNCHRONOUS_MODES = ['OFF', 'NORMAL', 'FULL', 'EXTRA'] as const;
 
 type BetterSqliteHandle = InstanceType<typeof Database>;
 
@@ -33,7 +36,11 @@ export function sqliteStore(
 ): TickworkStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new TypeError('busyTimeoutMs: must be a non-negative integer');
+    throw ValidationError.field('busyTimeoutMs', 'must be a non-negative integer');
+  }
+  // The value goes into a PRAGMA, which takes no parameters: only the four names get that far.
+  if (options.synchronous !== undefined && !SYNCHRONOUS_MODES.includes(options.synchronous)) {
+    throw ValidationError.field('synchronous', `must be one of ${SYNCHRONOUS_MODES.join(', ')}`);
   }
 
   let db: Kysely<TickworkDatabase>;
@@ -55,7 +62,7 @@ export function sqliteStore(
 
   let handle: BetterSqliteHandle;
   if (typeof source === 'string') {
-    if (source.length === 0) throw new TypeError('sqliteStore: path must not be empty');
+    if (source.length === 0) throw ValidationError.field('source', 'must be a file path, not empty');
     handle = new Database(source);
     owned = true;
   } else {

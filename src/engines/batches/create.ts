@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import { ConflictError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { EngineContext } from '../../scheduler/engine.js';
 import type { TickworkDatabase } from '../../store/schema.js';
-import { zodToValidationError } from '../../validation.js';
+import { inspectInput } from '../../validation.js';
 import { toBatchRecord, toCreateResult, type StoredReport } from './mapper.js';
 import { planZone, recipientZone, type ZonePlan } from './planner.js';
 import * as repo from './repository.js';
@@ -75,9 +75,9 @@ export async function createBatches(
     throw ValidationError.field('', 'must be an object with campaignId, recipients and target');
   }
   const { recipients: _recipients, ...headInput } = input;
-  const parsed = createBatchesHeadSchema.safeParse(headInput);
+  const parsed = inspectInput(createBatchesHeadSchema, headInput);
   let source: Source | undefined;
-  const issues = parsed.success ? [] : zodToValidationError(parsed.error).issues;
+  const issues = parsed.success ? [] : parsed.issues;
   try {
     source = recipientSource(input.recipients);
   } catch (error) {
@@ -428,9 +428,9 @@ async function* chunks(source: Source): AsyncGenerator<Recipient[]> {
 }
 
 function normalize(raw: unknown, index: number, issues: ValidationIssue[]): Recipient | undefined {
-  const parsed = batchRecipientSchema.safeParse(raw);
+  const parsed = inspectInput(batchRecipientSchema, raw, `recipients.${index}`);
   if (!parsed.success) {
-    issues.push(...zodToValidationError(parsed.error, `recipients.${index}`).issues);
+    issues.push(...parsed.issues);
     return undefined;
   }
   let json: string;

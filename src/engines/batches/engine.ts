@@ -1,6 +1,6 @@
 import type { EngineContext, TickPhase } from '../../scheduler/engine.js';
 import { ValidationError } from '../../errors.js';
-import { parseInput } from '../../validation.js';
+import { parseInput, parseNow } from '../../validation.js';
 import { cancelBatch, cancelCampaignBatches, getBatch, listBatchRecipients, listBatches } from './api.js';
 import { createBatches, type BatchRecipientsSource, type CreateBatchesRequest } from './create.js';
 import { processScheduledBatches, type BatchPhaseSummary } from './phase.js';
@@ -88,12 +88,7 @@ export function createBatchEngine(
     listRecipients: (id, page) => listBatchRecipients(context, id, page),
     cancel: (id, cancelOptions) => cancelBatch(context, id, cancelOptions),
     cancelCampaign: (campaignId, cancelOptions) => cancelCampaignBatches(context, campaignId, cancelOptions),
-    processScheduledBatches: (now) => {
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        return Promise.reject(ValidationError.field('now', 'must be a valid Date'));
-      }
-      return process(now);
-    },
+    processScheduledBatches: async (now) => process(parseNow(now)),
   };
   return { api, phase: { name: 'batches', run: process } };
 }

@@ -5,7 +5,7 @@ import type { EngineContext } from '../../scheduler/engine.js';
 import { writeBool, writeDate, writeJson } from '../../store/codec.js';
 import type { TickworkDatabase } from '../../store/schema.js';
 import { previewRuns as previewSchedule } from '../../time/index.js';
-import { parseInput, zodToValidationError } from '../../validation.js';
+import { parseInput, parseNow } from '../../validation.js';
 import { toCampaign, toRun, type CampaignRow } from './mapper.js';
 import type { RecurringOptions } from './options.js';
 import {
@@ -93,12 +93,11 @@ export function createRecurringApi(deps: ApiDeps): RecurringApi {
       if (data === undefined || data === null) {
         throw ValidationError.field('recipientData', 'the static source needs a list of recipients');
       }
-      const parsed = staticRecipientDataSchema.safeParse(data);
-      if (!parsed.success) throw zodToValidationError(parsed.error, 'recipientData');
-      if (parsed.data.length > options.maxRecipientsPerRun) {
+      const recipients = parseInput(staticRecipientDataSchema, data, 'recipientData');
+      if (recipients.length > options.maxRecipientsPerRun) {
         throw ValidationError.field(
           'recipientData',
-          `has ${parsed.data.length} recipients, more than maxRecipientsPerRun (${options.maxRecipientsPerRun})`,
+          `has ${recipients.length} recipients, more than maxRecipientsPerRun (${options.maxRecipientsPerRun})`,
         );
       }
     } else if (source === 'url') {
@@ -371,11 +370,8 @@ export function createRecurringApi(deps: ApiDeps): RecurringApi {
       return run!;
     },
 
-    processRecurringCampaigns(now) {
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        return Promise.reject(ValidationError.field('now', 'must be a valid Date'));
-      }
-      return deps.process(new Date(now.getTime()));
+    async processRecurringCampaigns(now) {
+      return deps.process(parseNow(now));
     },
 
     fetchRecipients(source, data) {

@@ -4,6 +4,7 @@ import { RecipientSourceError } from '../../errors.js';
 import { parseUrlSourceOptions, type UrlSourceOptions, type UrlSourceOptionsInput } from './options.js';
 import type { InvalidRecipientSample } from './types.js';
 import { fetchUrlRecipients } from './url-source.js';
+import { unstorableText } from '../../validation.js';
 
 /** One entry a source may return: an address, or an object with an `email` and the host's own fields. */
 export type RecipientInput =
@@ -216,6 +217,8 @@ export function cleanRecipients(entries: readonly unknown[]): FetchedRecipients 
     } catch {
       return invalid(index, 'has fields that are not JSON-serialisable');
     }
+    const [unstorable] = unstorableText(recipient);
+    if (unstorable) return invalid(index, `${unstorable.path || 'a field'} ${unstorable.message}`);
     seen.add(key);
     recipients.push(recipient);
   });

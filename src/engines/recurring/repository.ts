@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Updateable } from 'kysely';
+import { sql, type Insertable, type Kysely, type Updateable } from 'kysely';
 import { CANCELLABLE_STATUSES } from '../../delivery/outbox.js';
 import type { StoreAdapter } from '../../store/adapter.js';
 import { writeDate } from '../../store/codec.js';
@@ -15,6 +15,13 @@ export const OPEN_RUN_STATUSES = [
   'retrying',
   'resolving',
 ] as const satisfies readonly RecurringRunStatus[];
+
+/**
+ * The open statuses inlined as literals: the claim index is partial (`WHERE status IN (...)`)
+ * and SQLite cannot prove that a predicate with bound parameters implies it (see CLAIMABLE in
+ * delivery/outbox.ts), so with parameters every claim scanned the whole run history.
+ */
+const OPEN_RUN_LITERALS = OPEN_RUN_STATUSES.map((status) => sql.lit(status));
 
 const INSERT_CHUNK = 500;
 
@@ -143,7 +150,7 @@ export class RecurringRepository {
       db
         .selectFrom('tickwork_recurring_runs')
         .select('id')
-        .where('status', 'in', OPEN_RUN_STATUSES)
+        .where('status', 'in', OPEN_RUN_LITERALS)
         .where('next_attempt_at', '<=', now)
         .orderBy('next_attempt_at')
         .limit(1),
@@ -197,7 +204,7 @@ export class RecurringRepository {
     const row = await db
       .selectFrom('tickwork_recurring_runs')
       .select('id')
-      .where('status', 'in', OPEN_RUN_STATUSES)
+      .where('status', 'in', OPEN_RUN_LITERALS)
       .where('next_attempt_at', '<=', writeDate(now))
       .limit(1)
       .executeTakeFirst();

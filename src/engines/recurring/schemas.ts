@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, MAX_ID, timezoneSchema } from '../../schemas.js';
+import { idSchema, instantSchema, jsonValueSchema, MAX_ID, timezoneSchema } from '../../schemas.js';
 import { assertValidCron, MAX_PREVIEW_RUNS } from '../../time/index.js';
 
 export { idSchema, timezoneSchema };
@@ -15,8 +15,6 @@ const MAX_INT4 = MAX_ID;
 /** recipientData is stored inline in the campaign row; anything larger belongs behind a `url` or host source. */
 export const MAX_RECIPIENT_DATA_BYTES = 1024 * 1024;
 export const MAX_COPY_ADDRESSES = 50;
-const MIN_INSTANT_MS = Date.UTC(1900, 0, 1);
-const MAX_INSTANT_MS = Date.UTC(9999, 11, 31);
 const TEN_YEARS_MS = 10 * 366 * 24 * 60 * 60_000;
 
 function integerLike(min: number, max: number) {
@@ -34,16 +32,6 @@ function integerLike(min: number, max: number) {
     .pipe(z.number().int('must be an integer').min(min).max(max));
 }
 
-/** An instant: a valid Date, or an ISO-8601 date-time string that states its offset ('Z' or '+02:00'). */
-export const instantSchema = z
-  .union([z.date(), z.iso.datetime({ offset: true })], {
-    error: "must be a Date or an ISO-8601 date-time with an offset, e.g. '2026-03-02T09:00:00Z'",
-  })
-  .transform((value) => (value instanceof Date ? new Date(value.getTime()) : new Date(value)))
-  .refine((value) => value.getTime() >= MIN_INSTANT_MS && value.getTime() <= MAX_INSTANT_MS, {
-    message: 'must be between 1900-01-01 and 9999-12-31',
-  });
-
 export const cronSchema = z
   .string({ error: "must be a cron expression such as '0 9 * * 1'" })
   .trim()
@@ -56,21 +44,10 @@ export const cronSchema = z
     }
   });
 
-const jsonValueSchema = z.unknown().superRefine((value, ctx) => {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    ctx.addIssue({ code: 'custom', message: 'must be JSON-serialisable' });
-    return;
-  }
-  if (text !== undefined && Buffer.byteLength(text) > MAX_RECIPIENT_DATA_BYTES) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `must be at most ${MAX_RECIPIENT_DATA_BYTES} bytes as JSON; use a url or host source for large lists`,
-    });
-  }
-});
+const recipientDataValueSchema = jsonValueSchema(
+  MAX_RECIPIENT_DATA_BYTES,
+  '; use a url or host source for large lists',
+);
 
 const addressesSchema = z.array(z.email('must be an email address')).max(MAX_COPY_ADDRESSES);
 
@@ -81,7 +58,7 @@ const campaignFields = {
   subject: z.string().trim().min(1, 'must not be empty').max(998),
   /** 'static', 'url', or a name the host registered in `recipientSources`. */
   recipientSource: z.string().min(1, 'must not be empty').max(100),
-  recipientData: jsonValueSchema,
+  recipientData: recipientDataValueSchema,
   scheduleCron: cronSchema,
   timezone: timezoneSchema,
   cc: addressesSchema,

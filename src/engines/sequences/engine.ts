@@ -1,4 +1,4 @@
-import { ValidationError } from '../../errors.js';
+import { parseNow } from '../../validation.js';
 import type { PhaseSummary } from '../../events.js';
 import type { EngineContext, TickPhase } from '../../scheduler/engine.js';
 import type { Emit } from './emit.js';
@@ -41,11 +41,8 @@ export function createSequenceEngine(
   const api: SequenceApi = {
     ...createSequenceCrudApi(context, emit),
     ...createEnrollmentApi(context, emit, settings),
-    processSequenceSteps(now) {
-      if (!(now instanceof Date) || Number.isNaN(now.getTime())) {
-        return Promise.reject(ValidationError.field('now', 'must be a valid Date'));
-      }
-      return phase.run(new Date(now.getTime()));
+    async processSequenceSteps(now) {
+      return phase.run(parseNow(now));
     },
   };
   return { api, phase };

@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { EngineContext } from '../../scheduler/engine.js';
 import { readBool, writeDate, writeJson } from '../../store/codec.js';
 import type { TickworkDatabase } from '../../store/schema.js';
-import { parseInput } from '../../validation.js';
+import { inspectInput, parseInput } from '../../validation.js';
 import type { Emit, PendingEvents } from './emit.js';
 import { anchorOf, effectiveTimezone, RowStates, type Anchor } from './progress.js';
 import { toEnrollment, type EnrollmentRow, type SequenceEnrollment } from './records.js';
@@ -17,6 +17,7 @@ import {
 } from './repository.js';
 import {
   bulkRecipientSchema,
+  cancelReasonSchema,
   enrollmentActionSchema,
   enrollRecipientSchema,
   listEnrollmentsSchema,
@@ -367,10 +368,10 @@ export function createEnrollmentApi(
       const seen = new Set<string>();
       let repeated = 0;
       recipients.forEach((item, index) => {
-        const parsed = bulkRecipientSchema.safeParse(item);
+        const parsed = inspectInput(bulkRecipientSchema, item);
         if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          const path = issue?.path.map(String).join('.') ?? '';
+          const issue = parsed.issues[0];
+          const path = issue?.path ?? '';
           invalid.push({
             index,
             email: rawEmail(item),
@@ -416,14 +417,9 @@ export function createEnrollmentApi(
 
     pauseEnrollment: (id) => transition(id, 'pause'),
     resumeEnrollment: (id) => transition(id, 'resume'),
-    cancelEnrollment(id, reason) {
-      if (
-        reason !== undefined &&
-        (typeof reason !== 'string' || reason.trim() === '' || reason.length > 1000)
-      ) {
-        throw ValidationError.field('reason', 'must be a non-empty string of at most 1000 characters');
-      }
-      return transition(id, 'cancel', { reason: reason?.trim() });
+    async cancelEnrollment(id, reason) {
+      if (reason === undefined) return transition(id, 'cancel');
+      return transition(id, 'cancel', { reason: parseInput(cancelReasonSchema, reason, 'reason') });
     },
     completeEnrollment: (id) => transition(id, 'complete'),
     advanceStep: (id) => transition(id, 'advance'),

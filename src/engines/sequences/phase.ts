@@ -33,21 +33,20 @@ export function createSequencePhase(context: EngineContext, settings: SequenceEn
     const events: Array<() => void> = [];
     const claimed = await context.adapter.writeTransaction(context.db, async (trx) => {
       const stamp = writeDate(now);
-      const due = context.adapter.lockForClaim(
-        trx
-          .selectFrom('sequence_enrollments')
-          .select('id')
-          .where('status', '=', 'active')
-          .where('next_send_at', '<=', stamp)
-          .where('pending_step_id', 'is', null)
-          .orderBy('next_send_at')
-          .limit(limit),
-      );
-      const rows = await trx
-        .updateTable('sequence_enrollments')
-        .set({ next_send_at: null, updated_at: stamp })
-        .where('id', 'in', due)
-        .returningAll()
+      // Locked, not yet written: every claimed row gets exactly one write below, its decision's
+      // patch, which always clears or resets `next_send_at` (a row write less per step than
+      // marking the claim first).
+      const rows = await context.adapter
+        .lockForClaim(
+          trx
+            .selectFrom('sequence_enrollments')
+            .selectAll()
+            .where('status', '=', 'active')
+            .where('next_send_at', '<=', stamp)
+            .where('pending_step_id', 'is', null)
+            .orderBy('next_send_at')
+            .limit(limit),
+        )
         .execute();
       if (rows.length === 0) return 0;
 
@@ -70,7 +69,7 @@ export function createSequencePhase(context: EngineContext, settings: SequenceEn
         const structure = structures.get(row.sequence_id);
         if (!structure || !structure.enabled) {
           // Held: the sequence was disabled (its enable releases the enrollment again).
-          patches.set(row.id, { reschedule: 0 });
+          patches.set(row.id, { next_send_at: null, reschedule: 0, updated_at: now });
           continue;
         }
         const decision = await decide({
@@ -194,7 +193,7 @@ function base(row: EnrollmentRow) {
   return { sequenceId: row.sequence_id, enrollmentId: row.id, email: row.recipient_email };
 }
 
-/** The enrollment's new state for a decision (the claim already cleared `next_send_at`). */
+/** The enrollment's new state for a decision; it is the claim's only write, so it always sets `next_send_at`. */
 export function patchFor(row: EnrollmentRow, decision: Decision, now: Date): EnrollmentPatch {
   const { anchor } = decision;
   const moved: EnrollmentPatch =

@@ -77,16 +77,31 @@ export async function loadStructures(
   return structures;
 }
 
-/** Locks enrollments (a no-op update, portable to SQLite) and returns their current rows. */
-export async function lockEnrollments(db: Db, ids: readonly number[]): Promise<Map<number, EnrollmentRow>> {
+/**
+ * Locks enrollments and returns their current rows. Postgres: SELECT ... FOR NO KEY UPDATE (the
+ * lock a no-op UPDATE takes, without writing a new version of every row). SQLite: a plain read,
+ * since the caller's write transaction (BEGIN IMMEDIATE) already holds the database's only
+ * write lock. Without a dialect: a no-op update, portable to both.
+ */
+export async function lockEnrollments(
+  db: Db,
+  ids: readonly number[],
+  dialect?: 'sqlite' | 'postgres',
+): Promise<Map<number, EnrollmentRow>> {
   const rows = new Map<number, EnrollmentRow>();
   for (const part of chunks([...new Set(ids)])) {
-    const locked = await db
-      .updateTable('sequence_enrollments')
-      .set((eb) => ({ current_step: eb.ref('current_step') }))
-      .where('id', 'in', part)
-      .returningAll()
-      .execute();
+    const select = db.selectFrom('sequence_enrollments').selectAll().where('id', 'in', part);
+    const locked =
+      dialect === 'postgres'
+        ? await select.forNoKeyUpdate().execute()
+        : dialect === 'sqlite'
+          ? await select.execute()
+          : await db
+              .updateTable('sequence_enrollments')
+              .set((eb) => ({ current_step: eb.ref('current_step') }))
+              .where('id', 'in', part)
+              .returningAll()
+              .execute();
     for (const row of locked) rows.set(row.id, row);
   }
   return rows;

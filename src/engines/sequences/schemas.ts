@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { idSchema, MAX_ID, timezoneProblem, timezoneSchema } from '../../schemas.js';
+import { idSchema, jsonProblem, MAX_ID, timezoneProblem, timezoneSchema } from '../../schemas.js';
 
 export { idSchema, timezoneProblem, timezoneSchema };
 import { ValidationError } from '../../errors.js';
@@ -12,6 +12,8 @@ import { parseInput } from '../../validation.js';
  */
 
 export const MAX_STEPS_PER_SEQUENCE = 100;
+/** An enrollment's data is stored inline in its row, like a campaign's static recipient list. */
+export const MAX_RECIPIENT_DATA_BYTES = 1024 * 1024;
 export const ENROLLMENT_STATUSES = ['active', 'paused', 'completed', 'cancelled', 'failed'] as const;
 export const STEP_FAILURE_POLICIES = ['stop', 'skip'] as const;
 
@@ -116,9 +118,11 @@ export const reorderStepsSchema = z
 
 /** The recipient's own fields; `timezone`, when present, must be an IANA zone. */
 export const recipientDataSchema = z.record(z.string(), z.unknown()).superRefine((data, ctx) => {
+  const problem = jsonProblem(data, MAX_RECIPIENT_DATA_BYTES);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
   if (data.timezone === undefined || data.timezone === null) return;
-  const problem = timezoneProblem(data.timezone);
-  if (problem) ctx.addIssue({ code: 'custom', path: ['timezone'], message: problem });
+  const zoneProblem = timezoneProblem(data.timezone);
+  if (zoneProblem) ctx.addIssue({ code: 'custom', path: ['timezone'], message: zoneProblem });
 });
 
 export const enrollRecipientSchema = z.strictObject({
@@ -163,10 +167,16 @@ export const listEnrollmentsSchema = z.strictObject({
 export const ENROLLMENT_ACTIONS = ['pause', 'resume', 'cancel', 'complete', 'advance'] as const;
 
 /** Body of `PUT /sequences/:id/enrollments/:enrollmentId`. */
+/** Stored as the enrollment's `statusReason` for `cancel`. */
+export const cancelReasonSchema = z
+  .string({ error: 'must be a non-empty string of at most 1000 characters' })
+  .trim()
+  .min(1, 'must be a non-empty string of at most 1000 characters')
+  .max(1000, 'must be a non-empty string of at most 1000 characters');
+
 export const enrollmentActionSchema = z.strictObject({
   action: z.enum(ENROLLMENT_ACTIONS),
-  /** Stored as the enrollment's `statusReason` for `cancel`. */
-  reason: z.string().trim().min(1).max(1000).optional(),
+  reason: cancelReasonSchema.optional(),
 });
 
 export const sequenceEngineOptionsSchema = z.strictObject({

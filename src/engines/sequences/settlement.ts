@@ -13,8 +13,8 @@ import { PendingEvents } from './emit.js';
 import { patchFor } from './phase.js';
 import { decide, effectiveTimezone, RowStates, type Anchor } from './progress.js';
 import type { EnrollmentRow } from './records.js';
-import { loadStructures, lockEnrollments, updateEnrollment, type EnrollmentPatch } from './repository.js';
-import type { Structure } from './timing.js';
+import { applyPatches, loadStructures, lockEnrollments, type EnrollmentPatch } from './repository.js';
+import { nextStepAfter, stepKey, type Structure } from './timing.js';
 
 export function createSettlement(context: EngineContext, emit: Emit) {
   /**
@@ -34,6 +34,7 @@ export function createSettlement(context: EngineContext, emit: Emit) {
     const rows = await lockEnrollments(
       trx,
       ours.map((o) => o.delivery.sourceId as number),
+      context.adapter.dialect,
     );
     const structures = await loadStructures(
       trx,
@@ -44,6 +45,21 @@ export function createSettlement(context: EngineContext, emit: Emit) {
     const deadKeys = ours.filter((o) => o.kind === 'dead').map((o) => o.delivery.idempotencyKey);
     const rowStates = deadKeys.length > 0 ? await context.outbox.states(trx, deadKeys) : new Map();
     const states = new RowStates(trx, context.outbox);
+    // The outbox rows of the steps that follow, read in one statement rather than one per outcome.
+    await states.prefetch(
+      ours.flatMap((outcome) => {
+        const origin = outcome.delivery.message.origin;
+        const row = rows.get(outcome.delivery.sourceId as number);
+        const structure = row && structures.get(row.sequence_id);
+        if (origin.type !== 'sequence' || !row || !structure || outcome.kind === 'retrying') return [];
+        const step = structure.steps.find((s) => s.id === origin.stepId);
+        const next = nextStepAfter(structure, step ? step.order : row.current_step);
+        return next ? [stepKey(row.id, next.id)] : [];
+      }),
+    );
+    // Written at the end, one UPDATE per distinct patch (per zone and next send time, typically).
+    const patches = new Map<number, EnrollmentPatch>();
+    const patch = (id: number, values: EnrollmentPatch) => patches.set(id, { ...patches.get(id), ...values });
 
     for (const outcome of ours) {
       const { delivery } = outcome;
@@ -81,7 +97,7 @@ export function createSettlement(context: EngineContext, emit: Emit) {
 
       if (outcome.kind === 'dead' && structure.onStepFailure === 'stop') {
         if (row.status === 'active') {
-          await updateEnrollment(trx, row.id, {
+          patch(row.id, {
             status: 'failed',
             failed_at: now,
             status_reason: `step ${ref.stepOrder} could not be delivered: ${outcome.error}`,
@@ -93,28 +109,29 @@ export function createSettlement(context: EngineContext, emit: Emit) {
           events.add('sequence:failed', { ...who, ...ref, error: outcome.error });
         } else {
           // Paused or finished meanwhile: a resume of a paused enrollment queues the step again.
-          await updateEnrollment(trx, row.id, { pending_step_id: null, updated_at: now });
+          patch(row.id, { pending_step_id: null, updated_at: now });
         }
       } else {
-        const patch = await advance(trx, row, structure, passed, now, states);
-        await updateEnrollment(trx, row.id, patch);
+        const advanced = await advance(trx, row, structure, passed, now, states);
+        patch(row.id, advanced);
         if (outcome.kind === 'sent') {
           events.add('sequence:step-sent', {
             ...who,
             ...ref,
             sentAt: now,
-            nextSendAt: patch.next_send_at ?? null,
+            nextSendAt: advanced.next_send_at ?? null,
           });
         } else {
           events.add('sequence:step-skipped', { ...who, ...ref, reason: outcome.error });
         }
         // Completion is announced after the step that led to it.
-        if (patch.status === 'completed') {
+        if (advanced.status === 'completed') {
           events.add('sequence:completed', { ...who, completedAt: now, manual: false });
         }
       }
       fires.push(...events.drain());
     }
+    await applyPatches(trx, patches);
     return () => {
       for (const fire of fires) fire();
     };
