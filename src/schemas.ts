@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { z } from 'zod';
 import { assertValidTimezone, isValidTimezone } from './time/index.js';
 import { MAX_SUPPORTED_MS, MIN_SUPPORTED_MS } from './time/validate.js';
@@ -63,9 +64,15 @@ export function jsonValueSchema(maxBytes: number, tooLargeHint = '') {
   });
 }
 
+/**
+ * A Date with a time in it. Not `z.date()`: it checks `instanceof`, which an object made from
+ * Date.prototype passes before throwing a TypeError on getTime().
+ */
+const realDateSchema = z.custom<Date>((value) => types.isDate(value) && !Number.isNaN(value.getTime()));
+
 /** An instant: a valid Date, or an ISO-8601 date-time string that states its offset ('Z' or '+02:00'). */
 export const instantSchema = z
-  .union([z.date(), z.iso.datetime({ offset: true })], {
+  .union([realDateSchema, z.iso.datetime({ offset: true })], {
     error: "must be a Date or an ISO-8601 date-time with an offset, e.g. '2026-03-02T09:00:00Z'",
   })
   .transform((value) => (value instanceof Date ? new Date(value.getTime()) : new Date(value)))

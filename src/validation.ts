@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import type { z } from 'zod';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { instantMs } from './time/validate.js';
@@ -29,6 +30,10 @@ export function inspectInput<S extends z.ZodType>(
   input: unknown,
   prefix?: string,
 ): { success: true; data: z.output<S> } | { success: false; issues: ValidationIssue[] } {
+  // zod's object schemas take any object: a Date or a Map where options belong would read as {}.
+  if (typeof input === 'object' && input !== null && !isPlainObject(input) && expectsObject(schema)) {
+    return { success: false, issues: [{ path: prefix ?? '', message: 'must be a plain object' }] };
+  }
   const textIssues = unstorableText(input, prefix);
   const parsed = schema.safeParse(input);
   if (parsed.success && textIssues.length === 0) return { success: true, data: parsed.data };
@@ -46,7 +51,12 @@ export function parseNow(now: unknown): Date {
   return new Date(instantMs(now, 'now'));
 }
 
-/** Strings (values and keys, at any depth) with U+0000 or a lone surrogate. Cycles are visited once. */
+/**
+ * What would not be stored as given, at any depth: strings (values and keys) with U+0000 or a
+ * lone surrogate, a `__proto__` key (zod drops it from records, so the data would change
+ * silently), a Map or Set (JSON turns them into {}), an object posing as a Date. Cycles are
+ * visited once.
+ */
 export function unstorableText(input: unknown, prefix?: string): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Set<object>();
@@ -61,19 +71,55 @@ export function unstorableText(input: unknown, prefix?: string): ValidationIssue
     }
     if (typeof value !== 'object' || value === null || seen.has(value)) continue;
     seen.add(value);
+    const kind = unstorableObject(value);
+    if (kind) {
+      issues.push({ path: joinPath(prefix, path), message: kind });
+      continue;
+    }
     if (Array.isArray(value)) {
       value.forEach((item, index) => stack.push({ value: item, path: [...path, index] }));
       continue;
     }
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) continue;
+    if (!isPlainObject(value)) continue;
     for (const [key, item] of Object.entries(value)) {
-      const keyProblem = textProblem(key);
-      if (keyProblem) issues.push({ path: joinPath(prefix, path), message: `has a key that ${keyProblem}` });
+      const keyProblem = key === '__proto__' ? "must not have a '__proto__' key" : textProblem(key);
+      if (keyProblem) {
+        const message = keyProblem.startsWith('must not have') ? keyProblem : `has a key that ${keyProblem}`;
+        issues.push({ path: joinPath(prefix, path), message });
+      }
       stack.push({ value: item, path: [...path, key] });
     }
   }
   return issues;
+}
+
+function unstorableObject(value: object): string | undefined {
+  if (types.isMap(value) || types.isSet(value)) return 'must be plain JSON data, not a Map or a Set';
+  if (value instanceof Date && !types.isDate(value)) return 'must be a real Date';
+  return undefined;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Whether the schema, under its optional/default/pipe wrappers, wants an object or a record. */
+function expectsObject(schema: z.ZodType): boolean {
+  let def = schema.def as { type: string; innerType?: z.ZodType; in?: z.ZodType };
+  for (;;) {
+    if (
+      def.innerType &&
+      ['optional', 'nullable', 'default', 'prefault', 'readonly', 'catch'].includes(def.type)
+    ) {
+      def = def.innerType.def as typeof def;
+    } else if (def.type === 'pipe' && def.in) {
+      def = def.in.def as typeof def;
+    } else {
+      return def.type === 'object' || def.type === 'record';
+    }
+  }
 }
 
 function textProblem(text: string): string | undefined {

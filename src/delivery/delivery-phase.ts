@@ -40,13 +40,18 @@ export interface DeliveryPhaseDeps {
  * allowed concurrency, so a row is only leased when it is about to be sent and a
  * cancellation stops everything not yet in flight), send them, record the outcomes.
  */
-export async function runDeliveryPhase(deps: DeliveryPhaseDeps, now: Date): Promise<DeliverySummary> {
+export async function runDeliveryPhase(
+  deps: DeliveryPhaseDeps,
+  now: Date,
+  /** `performance.now()` when the host called `tick(now)`: the engine phases and any wait for an earlier tick count too. */
+  tickCalledAt: number = performance.now(),
+): Promise<DeliverySummary> {
   const summary: DeliverySummary = { claimed: 0, sent: 0, retrying: 0, dead: 0, moreDue: false };
   const { leaseMs, sendTimeoutMs } = deps.delivery;
   // Real time, on purpose: every lease of this tick runs from `now` for leaseMs, and other
   // processes compare it with their own clocks. A long tick therefore stops claiming once a
   // new wave could outlive its lease (it reports moreDue; the host ticks again at once).
-  const started = performance.now();
+  const started = tickCalledAt;
   let budget = deps.delivery.maxPerTick;
   while (budget > 0 && !deps.shutdown.aborted) {
     const elapsed = Math.ceil(performance.now() - started);

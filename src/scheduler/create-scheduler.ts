@@ -119,7 +119,7 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
   };
   const ready = () => (readyPromise ??= store.ready());
 
-  async function runTick(now: Date): Promise<TickSummary> {
+  async function runTick(now: Date, calledAt: number): Promise<TickSummary> {
     await ready();
     const phaseSummaries: Record<string, PhaseSummary> = {};
     const failures: { phase: string; error: unknown }[] = [];
@@ -147,6 +147,7 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
           shutdown: shutdown.signal,
         },
         now,
+        calledAt,
       );
     } catch (error) {
       failures.push({ phase: 'delivery', error });
@@ -178,13 +179,16 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
 
     tick(now: Date) {
       ensureOpen();
+      // Leases run from `now`; time spent from here on (queued behind an earlier tick, in the
+      // engine phases) is time those leases have already lost.
+      const calledAt = performance.now();
       let at: Date;
       try {
         at = parseNow(now);
       } catch (error) {
         return Promise.reject(error as Error);
       }
-      const run = tickQueue.then(() => runTick(at));
+      const run = tickQueue.then(() => runTick(at, calledAt));
       tickQueue = run.catch(() => undefined);
       return run;
     },

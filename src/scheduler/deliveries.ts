@@ -18,7 +18,7 @@ const enqueueSchema = z.strictObject({
   cc: z.array(emailSchema).max(100).default([]),
   bcc: z.array(emailSchema).max(100).default([]),
   subject: z.string().min(1).max(998),
-  templateId: z.number().int().min(0).max(MAX_ID).nullable().default(null),
+  templateId: z.number().int().min(1).max(MAX_ID).nullable().default(null),
   recipient: z
     .record(z.string(), z.unknown())
     .superRefine((data, ctx) => {

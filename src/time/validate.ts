@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { ValidationError } from '../errors.js';
 
 /**
@@ -13,7 +14,8 @@ const RANGE_TEXT = 'between 1900-01-01T00:00:00Z and 9999-12-31T00:00:00Z';
 
 /** Epoch milliseconds of a valid Date inside the supported range; otherwise a ValidationError naming `field`. */
 export function instantMs(value: unknown, field: string): number {
-  if (!(value instanceof Date)) {
+  // Not `instanceof`: an object made from Date.prototype passes it, then throws on getTime().
+  if (!types.isDate(value)) {
     throw ValidationError.field(field, `must be a Date, got ${describe(value)}`);
   }
   const ms = value.getTime();
@@ -47,7 +49,8 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `'${value.length > 60 ? `${value.slice(0, 57)}...` : value}'`;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an Invalid Date' : value.toISOString();
+  if (types.isDate(value)) return Number.isNaN(value.getTime()) ? 'an Invalid Date' : value.toISOString();
+  if (value instanceof Date) return 'an object posing as a Date';
   if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }

@@ -130,4 +130,53 @@ describe.each(backends.filter((b) => b.name !== 'pglite'))('a long tick on $name
     const doubled = b.transport.calls.map((c) => c.idempotencyKey);
     expect({ expiredAtSend, sentByBoth: doubled }).toEqual({ expiredAtSend: [], sentByBoth: [] });
   });
+
+  /*
+   * BUG 4 (the same trap, earlier in the tick): the guard above measured time from the start of
+   * the delivery phase, but leases run from the tick's `now`. Slow engine phases before it (a
+   * recipient source taking most of a lease) left the first wave with a lease shorter than its
+   * send timeout. Real time is the subject here, so the source really takes 800 ms.
+   */
+  it('counts the engine phases before delivery against the lease', async () => {
+    const leaseMs = 1000;
+    const sendTimeoutMs = 500;
+    const sourceMs = 800;
+    const delivery = { concurrency: 1, maxPerTick: 4, leaseMs, sendTimeoutMs };
+    const a = await setup(
+      backend,
+      { delivery },
+      {
+        recipientSources: {
+          slow: async () => {
+            await new Promise((resolve) => setTimeout(resolve, sourceMs));
+            return ['slow@x.org'];
+          },
+        },
+      },
+    );
+    await a.scheduler.recurring.create({
+      name: 'slow source',
+      subject: 'Digest',
+      recipientSource: 'slow',
+      scheduleCron: '0 9 * * *',
+      timezone: 'UTC',
+    });
+    const t0 = Date.parse('2026-03-02T09:00:01.000Z');
+    const wallStart = Date.now();
+    const realNow = () => new Date(t0 + (Date.now() - wallStart));
+    const leaseLeftAtSend: number[] = [];
+    a.transport.send = async (_message, context) => {
+      const row = await a.scheduler.deliveries.get(context.idempotencyKey);
+      leaseLeftAtSend.push(row!.leaseExpiresAt!.getTime() - realNow().getTime());
+    };
+    const first = await a.scheduler.tick(realNow());
+    for (let i = 0; i < 5 && (await a.scheduler.deliveries.counts()).sent < 1; i++)
+      await a.scheduler.tick(realNow());
+
+    // The first tick spent 800 ms of its 1000 ms leases in the recurring phase: too little for a send.
+    expect(first.delivery).toMatchObject({ claimed: 0, moreDue: true });
+    expect(leaseLeftAtSend).toHaveLength(1);
+    // Every send starts with at least its timeout left on its lease (less a little for the read above).
+    expect(leaseLeftAtSend[0]).toBeGreaterThan(sendTimeoutMs - 150);
+  });
 });

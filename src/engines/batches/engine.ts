@@ -1,6 +1,6 @@
 import type { EngineContext, TickPhase } from '../../scheduler/engine.js';
 import { ValidationError } from '../../errors.js';
-import { parseInput, parseNow } from '../../validation.js';
+import { isPlainObject, parseInput, parseNow } from '../../validation.js';
 import { cancelBatch, cancelCampaignBatches, getBatch, listBatchRecipients, listBatches } from './api.js';
 import { createBatches, type BatchRecipientsSource, type CreateBatchesRequest } from './create.js';
 import { processScheduledBatches, type BatchPhaseSummary } from './phase.js';
@@ -75,8 +75,15 @@ export function createBatchEngine(
   const settings = parseInput(batchEngineOptionsSchema, options ?? {}, 'options.batches');
   const process = (now: Date) => processScheduledBatches(context, settings, now);
   const api: BatchApi = {
-    createTimezoneBatches: (campaignId, recipients, target, callOptions = {}) =>
-      createBatches(context, settings, { ...callOptions, campaignId, recipients, target }),
+    createTimezoneBatches: async (campaignId, recipients, target, callOptions = {}) => {
+      if (!isPlainObject(callOptions)) {
+        throw ValidationError.field(
+          'options',
+          'must be an object with message, pastTargetPolicy or fallbackTimezone',
+        );
+      }
+      return createBatches(context, settings, { ...callOptions, campaignId, recipients, target });
+    },
     create: (input) => {
       if (!input || typeof input !== 'object') {
         return Promise.reject(ValidationError.field('', 'must be an object'));
