@@ -1,36 +1,45 @@
 /*
  * Crashes (issue #8): worker processes are killed with SIGKILL at seeded random moments —
- * each while it has a send in flight — and restarted, while the others keep ticking. The
- * lease is short (4 wall seconds), so rows a dead worker had claimed are claimed again within
- * the test. Afterwards every delivery is sent or dead, none is lost, and the only keys handed
- * to the transport twice are ones whose earlier call came from a killed process and whose
- * lease had expired, carrying the same key with a higher attempt.
+ * each while it has a send in flight — and restarted, while the others keep ticking through
+ * one simulated day of more than 20,000 deliveries: recurring runs, sequence steps and timezone
+ * batches (together over 12,000), and direct messages. A kill may land in any phase: a run
+ * being resolved, a batch being enqueued, a wave of sends. Leases last 6 wall seconds, so what
+ * a dead worker held is taken over within the test. Afterwards every delivery is sent or dead,
+ * none is lost, the engines' records show their work done, and the only keys handed to the
+ * transport twice are ones whose earlier call came from a killed process and whose lease had
+ * expired, carrying the same key with a higher attempt.
  */
 import { describe, expect, it } from 'vitest';
 import { createScheduler } from '../../src/index.js';
 import { backends } from '../support/backends.js';
 import { openParentStore, sharedLocation } from './support/databases.js';
+import { engineWorkloads } from './support/engine-workloads.js';
 import { Fleet, sleep, type Exit } from './support/fleet.js';
 import { harnessSeed, mulberry32 } from './support/prng.js';
 import { printFigures, readOutbox, reconcile, waitUntilSettled } from './support/reconcile.js';
-import { checkLeaseFits } from './support/sim-clock.js';
-import { directWorkload, seedAll } from './support/workload.js';
+import { checkLeaseFits, scaledEngineOptions } from './support/sim-clock.js';
+import { directWorkload, seedAll, verifyAll, type Workload } from './support/workload.js';
 
 const shared = backends.filter((b) => b.name !== 'pglite');
 const PROCESSES: Record<string, number> = { sqlite: 3, postgres: 4 };
-const DELIVERIES = 4000;
-const KILLS = 10;
+const DIRECT = 8000;
+const KILLS = 12;
+/** A Monday morning, with no DST change in any zone the workloads use for a day after it. */
 const START = Date.parse('2026-03-02T08:00:00.000Z');
-/** One simulated minute of due times, run at 10x: six wall seconds of work. */
-const SPAN_MS = 60_000;
-const SPEED = 10;
+/** One simulated day (the engines' schedules need hours), run in 30 wall seconds. */
+const SPAN_MS = 24 * 60 * 60_000;
+const SPEED = 2880;
+const SPAN_WALL_MS = SPAN_MS / SPEED;
 /**
- * A lease of 40 simulated seconds is 4 wall seconds: long enough for a healthy worker's
- * one-wave tick (sends of at most 40 ms, a send timeout of 1 s, claim and record), short
- * enough that a killed worker's rows come back within the test. maxPerTick = concurrency keeps
- * each tick to one wave, so every lease is stamped from a fresh `now`.
+ * Every lease (a claimed send, a run being resolved, a batch being enqueued) lasts 6 wall
+ * seconds: longer than a healthy tick — its engine phases within the small budgets below, then
+ * one wave of sends (of at most 40 ms, a send timeout of 1 s) and its record — and short enough
+ * that what a killed worker held comes back within the test. maxPerTick = concurrency keeps each
+ * tick to one wave, so every lease is stamped from a fresh `now`.
  */
-const DELIVERY = { concurrency: 20, maxPerTick: 20, leaseMs: 40_000, sendTimeoutMs: 1000 };
+const LEASE_WALL_MS = 6000;
+const DELIVERY = { concurrency: 20, maxPerTick: 20, leaseMs: LEASE_WALL_MS * SPEED, sendTimeoutMs: 1000 };
+const ENGINES = scaledEngineOptions(SPEED, LEASE_WALL_MS);
 
 describe.each(shared)('worker processes killed with SIGKILL while ticking one $name database', (backend) => {
   it('lose nothing, and re-send only what a killed process held once its lease expired', async () => {
@@ -38,7 +47,7 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
     const seed = harnessSeed();
     const random = mulberry32(seed);
     const processes = PROCESSES[backend.name]!;
-    checkLeaseFits({ ...DELIVERY, speed: SPEED, wavesPerTick: 1, overheadMs: 2500 });
+    checkLeaseFits({ ...DELIVERY, speed: SPEED, wavesPerTick: 1, overheadMs: 3500 });
     const database = await backend.create();
     const parent = createScheduler({
       store: openParentStore(database),
@@ -52,6 +61,9 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
     const fleet = await new Fleet({
       location: sharedLocation(database),
       delivery: DELIVERY,
+      recurring: { ...ENGINES.recurring, maxRunsPerTick: 5 },
+      sequences: { maxEnrollmentsPerTick: 250 },
+      batches: { ...ENGINES.batches, maxRecipientsPerTick: 1000 },
       // Sends take 5-40 ms, so a kill usually lands with calls in flight.
       delay: { seed, minMs: 5, maxMs: 40 },
       idleMs: 20,
@@ -62,15 +74,23 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
     try {
       await parent.migrate();
       for (let slot = 0; slot < processes; slot++) fleet.start(slot);
-      const expected = await seedAll(parent, { start: new Date(START), spanMs: SPAN_MS }, [
-        directWorkload({ count: DELIVERIES, seed, parallel: 12 }),
-      ]);
+      const workloads: Workload[] = [
+        directWorkload({ count: DIRECT, seed, parallel: 12 }),
+        ...engineWorkloads(seed),
+      ];
+      const expected = await seedAll(parent, { start: new Date(START), spanMs: SPAN_MS }, workloads);
+      const total = expected.reduce((n, e) => n + e.count, 0);
+      const fromEngines = expected.filter((e) => e.sourceType !== 'direct').reduce((n, e) => n + e.count, 0);
+      expect(total).toBeGreaterThanOrEqual(20_000);
+      expect(fromEngines).toBeGreaterThanOrEqual(12_000);
       await fleet.waitReady(processes);
       fleet.go(START, SPEED);
 
       try {
+        // The kills are spread over the simulated day, so they hit every kind of work.
+        const gap = SPAN_WALL_MS / KILLS;
         while (kills.length < KILLS) {
-          await sleep(300 + Math.floor(random() * 600));
+          await sleep(Math.floor(gap * (0.5 + random())));
           const slot = Math.floor(random() * processes);
           if (fleet.pidOf(slot) === undefined) continue;
           // Wait (briefly) for a moment when the victim has sends in flight.
@@ -83,8 +103,8 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
         }
         await waitUntilSettled(
           parent,
-          DELIVERIES,
-          120_000,
+          total,
+          SPAN_WALL_MS + 120_000,
           () => `seed ${seed}; tick errors: ${JSON.stringify(fleet.tickErrors().slice(0, 5))}`,
         );
       } finally {
@@ -105,6 +125,7 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
         killed: fleet.killed,
         leaseMs: DELIVERY.leaseMs,
       });
+      const engineProblems = await verifyAll(parent, workloads);
       const reclaimed = rows.filter((r) => r.attempts > 1).length;
       printFigures({
         harness: 'crashes',
@@ -121,13 +142,25 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
         tickErrors: fleet.tickErrors().length,
         seed,
         seconds: (Date.now() - began) / 1000,
+        bySource: result.bySource,
       });
       expect(result.problems, `seed ${seed}, logs in ${fleet.dir}`).toEqual([]);
       expect(result.lost).toBe(0);
-      expect(result.sent + result.dead).toBe(DELIVERIES);
+      expect(result.sent + result.dead).toBe(total);
+      // Per source: every expected delivery has its row, and each ended sent or dead.
+      for (const [source, figures] of Object.entries(result.bySource)) {
+        expect({ source, rows: figures.rows, settled: figures.sent + figures.dead }).toEqual({
+          source,
+          rows: figures.expected,
+          settled: figures.expected,
+        });
+      }
+      expect(Object.keys(result.bySource)).toEqual(['batch', 'direct', 'recurring', 'sequence']);
       // No transport failures here: a row can only die by losing every attempt to kills.
       for (const row of rows.filter((r) => r.status === 'dead'))
         expect(row.lastError).toMatch(/lease expired on each of/);
+      // The engines finished their work despite the kills (runs taken over, batches resumed).
+      expect(engineProblems, `seed ${seed}`).toEqual([]);
       // Every repeat is explained by a kill (checked above); and the kills did hit claimed rows.
       expect(result.duplicates).toBe(result.resentAfterKill);
       expect(kills.length).toBe(KILLS);
@@ -140,5 +173,5 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
       await parent.close();
       await database.destroy();
     }
-  }, 240_000);
+  }, 420_000);
 });

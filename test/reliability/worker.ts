@@ -11,7 +11,14 @@
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createScheduler, type DeliveryOptions, type RetryOptions } from '../../src/index.js';
+import {
+  createScheduler,
+  type BatchEngineOptions,
+  type DeliveryOptions,
+  type RecurringEngineOptions,
+  type RetryOptions,
+  type SequenceEngineOptions,
+} from '../../src/index.js';
 import { postgresStore } from '../../src/postgres/index.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
 import { mulberry32 } from './support/prng.js';
@@ -24,6 +31,10 @@ export interface WorkerConfig {
   slot: number;
   delivery: DeliveryOptions;
   retry?: RetryOptions;
+  /** Engine options; the harnesses scale their leases and windows to the simulated clock. */
+  recurring?: RecurringEngineOptions;
+  sequences?: SequenceEngineOptions;
+  batches?: BatchEngineOptions;
   faults?: FaultPlan;
   delay?: DelayPlan;
   /** Wall ms to wait after a tick that left nothing due. */
@@ -51,6 +62,9 @@ const scheduler = createScheduler({
   options: {
     delivery: config.delivery,
     retry: config.retry,
+    recurring: config.recurring,
+    sequences: config.sequences,
+    batches: config.batches,
     random: mulberry32(config.seed ^ process.pid),
   },
 });

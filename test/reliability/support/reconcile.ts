@@ -56,6 +56,17 @@ export interface Reconciliation {
   problems: string[];
   /** Calls grouped by key, in attempt order. */
   byKey: Map<string, Call[]>;
+  /** Per outbox source type: deliveries the workloads expect, outbox rows, and how they ended. */
+  bySource: Record<string, SourceFigures>;
+}
+
+export interface SourceFigures {
+  expected: number;
+  rows: number;
+  sent: number;
+  dead: number;
+  /** Calls that repeated a key after its killed holder's lease expired (see resentAfterKill). */
+  resent: number;
 }
 
 const FAILURES = new Set(['transient', 'timeout', 'permanent']);
@@ -93,6 +104,7 @@ export function reconcile(params: {
   let retries = 0;
   let duplicates = 0;
   let resentAfterKill = 0;
+  const resentBySource = new Map<string, number>();
   const repeatProblems: string[] = [];
   for (const [key, list] of byKey) {
     list.sort((a, b) => a.begin.attempt - b.begin.attempt || a.begin.wall - b.begin.wall);
@@ -127,6 +139,7 @@ export function reconcile(params: {
         );
       } else {
         resentAfterKill += 1;
+        resentBySource.set(next.begin.src, (resentBySource.get(next.begin.src) ?? 0) + 1);
       }
     }
   }
@@ -173,10 +186,26 @@ export function reconcile(params: {
       problems.push(`source '${source}': ${rows.length} outbox rows, only ${want.count} expected`);
     }
   }
+  const bySource: Record<string, SourceFigures> = {};
+  for (const source of [...new Set([...expectedBySource.keys(), ...rowsBySource.keys()])].sort()) {
+    bySource[source] = {
+      expected: expectedBySource.get(source)?.count ?? 0,
+      rows: rowsBySource.get(source)?.length ?? 0,
+      sent: 0,
+      dead: 0,
+      resent: 0,
+    };
+  }
+  for (const [source, resent] of resentBySource) {
+    if (bySource[source]) bySource[source].resent = resent;
+    else problems.push(`${resent} keys re-sent with origin type '${source}', which no outbox row has`);
+  }
   let sent = 0;
   let dead = 0;
   for (const row of params.rows) {
     const list = byKey.get(row.key) ?? [];
+    if (row.status === 'sent') bySource[row.sourceType]!.sent += 1;
+    if (row.status === 'dead') bySource[row.sourceType]!.dead += 1;
     if (row.status === 'sent') {
       sent += 1;
       if (!list.some((c) => c.end?.outcome === 'sent')) {
@@ -203,7 +232,19 @@ export function reconcile(params: {
 
   const deliveries = [...expectedBySource.values()].reduce((n, e) => n + e.count, 0);
   if (sent + dead !== deliveries) problems.push(`sent ${sent} + dead ${dead} != ${deliveries} deliveries`);
-  return { deliveries, calls, sent, dead, retries, duplicates, resentAfterKill, lost, problems, byKey };
+  return {
+    deliveries,
+    calls,
+    sent,
+    dead,
+    retries,
+    duplicates,
+    resentAfterKill,
+    lost,
+    problems,
+    byKey,
+    bySource,
+  };
 }
 
 /**
@@ -248,6 +289,8 @@ export interface Figures {
   error?: string;
   seed?: number;
   seconds: number;
+  /** Per outbox source type (direct, recurring, sequence, batch): expected deliveries, rows, outcomes. */
+  bySource?: Record<string, SourceFigures>;
 }
 
 /** One line per harness run, in CI output. */
@@ -262,6 +305,15 @@ export function printFigures(f: Figures): void {
     `dead=${f.dead}`,
     `kills=${f.kills}`,
   ];
+  if (f.bySource !== undefined) {
+    const sources = Object.entries(f.bySource);
+    parts.push(`by-source=${sources.map(([name, s]) => `${name}:${s.expected}`).join(',')}`);
+    const engines = sources.filter(([name]) => name !== 'direct').reduce((n, [, s]) => n + s.expected, 0);
+    parts.push(`from-engines=${engines}`);
+    if (f.resent !== undefined) {
+      parts.push(`resent-by-source=${sources.map(([name, s]) => `${name}:${s.resent}`).join(',')}`);
+    }
+  }
   if (f.resent !== undefined) parts.push(`resent-after-lease=${f.resent}`);
   if (f.tickErrors !== undefined) parts.push(`tick-errors=${f.tickErrors}`);
   if (f.seed !== undefined) parts.push(`seed=${f.seed}`);

@@ -58,3 +58,18 @@ export function checkLeaseFits(params: {
     );
   }
 }
+
+/**
+ * Engine options for workers on a clock running at `speed`. A simulated clock squeezes hours
+ * into seconds, but a tick still takes wall time, so the engines' own windows are stretched the
+ * same way the delivery lease is: a run being resolved or a batch being enqueued is held for
+ * `leaseWallMs` of wall time before another process may take it over, an occurrence counts as
+ * missed only when picked up that late, and a catch-up may run many occurrences at once.
+ */
+export function scaledEngineOptions(speed: number, leaseWallMs: number) {
+  const leaseMs = Math.round(leaseWallMs * speed);
+  return {
+    recurring: { leaseMs, missedAfterMs: leaseMs, catchUpLimit: 100 },
+    batches: { leaseMs },
+  };
+}

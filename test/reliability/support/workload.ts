@@ -1,22 +1,17 @@
 /*
  * What the harnesses feed the workers. A workload seeds the database through the public API
- * before the workers start and says what must come out of the transport. Only direct outbox
- * messages exist so far; the engines' workloads (recurring runs, sequence steps, timezone
- * batches) plug in as further `Workload`s without touching the harnesses:
+ * before the workers start and says what must come out of the transport: direct outbox
+ * messages (below) and the engines' work (engine-workloads.ts: recurring runs, sequence steps,
+ * timezone batches). The workers' ticks run every engine phase, so whatever rows the engines
+ * put in the outbox are sent, logged and reconciled per `sourceType` like the direct ones.
  *
- *   const recurringWorkload = (n: number): Workload => ({
- *     name: 'recurring',
- *     async seed(scheduler, clock) {
- *       // create campaigns with static recipient lists whose occurrences fall inside
- *       // [clock.start, clock.start + clock.spanMs], then say how many sends that makes:
- *       return { workload: 'recurring', sourceType: 'recurring', count: campaigns * occurrences * recipients };
- *     },
- *   });
- *
- * The workers' ticks run every engine phase, so whatever rows the engines put in the outbox
- * are sent, logged and reconciled per `sourceType` like the direct ones. Keys the engines make
- * up (`sequence:<enrollment>:step:<step>`...) need not be listed: `count` is checked against
- * the outbox rows of that source type and against the distinct keys the transport saw.
+ * A workload's expected deliveries are computed from its own input (occurrences counted by an
+ * independent oracle, enrollments times steps, recipients per zone), never read back from the
+ * outbox. When it knows the keys up front (the engines' key formats are documented), it lists
+ * them and reconciliation checks each one; otherwise `count` is checked against the outbox rows
+ * of that source type and against the distinct keys the transport saw. After the outbox has
+ * settled, `verify` may check the engine's own records (runs completed, enrollments completed,
+ * batches done).
  */
 import type { Scheduler } from '../../../src/index.js';
 import { mulberry32 } from './prng.js';
@@ -41,6 +36,8 @@ export interface ExpectedDeliveries {
 export interface Workload {
   readonly name: string;
   seed(scheduler: Scheduler, clock: WorkloadClock): Promise<ExpectedDeliveries>;
+  /** After the outbox settled: every way the engine's own records disagree with the input (empty if none). */
+  verify?(scheduler: Scheduler): Promise<string[]>;
 }
 
 /**
@@ -96,4 +93,14 @@ export async function seedAll(
   const expected: ExpectedDeliveries[] = [];
   for (const workload of workloads) expected.push(await workload.seed(scheduler, clock));
   return expected;
+}
+
+/** Runs every workload's `verify` (after the outbox settled); the problems of all of them. */
+export async function verifyAll(scheduler: Scheduler, workloads: readonly Workload[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const workload of workloads) {
+    if (workload.verify)
+      problems.push(...(await workload.verify(scheduler)).map((p) => `${workload.name}: ${p}`));
+  }
+  return problems;
 }
