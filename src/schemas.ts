@@ -42,6 +42,15 @@ export const timezoneSchema = z
  * (recipient data is stored as JSON). BigInts, cycles and nesting too deep for the serialiser
  * are caught here, rather than as a TypeError from deep inside a write.
  */
+/** A `\u0000` or lone-surrogate escape in JSON text (an even run of backslashes before it is literal text). */
+const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/** Why JSON text made by JSON.stringify could not be stored as it is, or undefined. */
+export function unstorableJsonProblem(text: string): string | undefined {
+  if (!UNSTORABLE_ESCAPE.test(text)) return undefined;
+  return 'must not contain the NUL character (U+0000) or a lone surrogate, at any depth';
+}
+
 export function jsonProblem(value: unknown, maxBytes: number): string | undefined {
   let text: string | undefined;
   try {
@@ -49,9 +58,11 @@ export function jsonProblem(value: unknown, maxBytes: number): string | undefine
   } catch {
     return 'must be JSON-serialisable';
   }
-  if (text !== undefined && Buffer.byteLength(text) > maxBytes)
-    return `must be at most ${maxBytes} bytes as JSON`;
-  return undefined;
+  if (text === undefined) return undefined;
+  if (Buffer.byteLength(text) > maxBytes) return `must be at most ${maxBytes} bytes as JSON`;
+  // JSON.stringify writes exactly these two as the escapes \u0000 and \udXXX, so the scan also
+  // sees what a toJSON() or a class instance produces, which no walk over the value can.
+  return unstorableJsonProblem(text);
 }
 
 /** Any value `jsonProblem` accepts; `tooLargeHint` ends the message of a value that is too large. */

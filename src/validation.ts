@@ -31,8 +31,12 @@ export function inspectInput<S extends z.ZodType>(
   prefix?: string,
 ): { success: true; data: z.output<S> } | { success: false; issues: ValidationIssue[] } {
   // zod's object schemas take any object: a Date or a Map where options belong would read as {}.
-  if (typeof input === 'object' && input !== null && !isPlainObject(input) && expectsObject(schema)) {
-    return { success: false, issues: [{ path: prefix ?? '', message: 'must be a plain object' }] };
+  // Class instances (DTOs, ORM rows) are objects with fields and pass.
+  if (typeof input === 'object' && input !== null && isBuiltIn(input) && expectsObject(schema)) {
+    return {
+      success: false,
+      issues: [{ path: prefix ?? '', message: 'must be an object with fields, not a built-in value' }],
+    };
   }
   const textIssues = unstorableText(input, prefix);
   const parsed = schema.safeParse(input);
@@ -60,43 +64,80 @@ export function parseNow(now: unknown): Date {
 export function unstorableText(input: unknown, prefix?: string): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const seen = new Set<object>();
-  // Iterative: a hostile, deeply nested value must not overflow the stack here.
-  const stack: Array<{ value: unknown; path: PropertyKey[] }> = [{ value: input, path: [] }];
+  // Iterative (a hostile, deeply nested value must not overflow the stack here), and each frame
+  // links to its parent instead of copying its path, so the walk stays linear in the input
+  // however deep it is nested; a path is only built for an issue.
+  const stack: Frame[] = [{ value: input, key: undefined, parent: undefined }];
+  const report = (frame: Frame, message: string) =>
+    issues.push({ path: joinPath(prefix, pathOf(frame)), message });
   while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
+    const frame = stack.pop()!;
+    const { value } = frame;
     if (typeof value === 'string') {
       const problem = textProblem(value);
-      if (problem) issues.push({ path: joinPath(prefix, path), message: problem });
+      if (problem) report(frame, problem);
       continue;
     }
     if (typeof value !== 'object' || value === null || seen.has(value)) continue;
     seen.add(value);
     const kind = unstorableObject(value);
     if (kind) {
-      issues.push({ path: joinPath(prefix, path), message: kind });
+      report(frame, kind);
       continue;
     }
     if (Array.isArray(value)) {
-      value.forEach((item, index) => stack.push({ value: item, path: [...path, index] }));
+      for (let index = 0; index < value.length; index++) {
+        stack.push({ value: value[index], key: index, parent: frame });
+      }
       continue;
     }
-    if (!isPlainObject(value)) continue;
+    if (isBuiltIn(value)) continue;
+    // Plain objects and class instances alike: JSON writes their own enumerable fields.
     for (const [key, item] of Object.entries(value)) {
-      const keyProblem = key === '__proto__' ? "must not have a '__proto__' key" : textProblem(key);
-      if (keyProblem) {
-        const message = keyProblem.startsWith('must not have') ? keyProblem : `has a key that ${keyProblem}`;
-        issues.push({ path: joinPath(prefix, path), message });
+      if (key === '__proto__') report(frame, "must not have a '__proto__' key");
+      else {
+        const keyProblem = textProblem(key);
+        if (keyProblem) report(frame, `has a key that ${keyProblem}`);
       }
-      stack.push({ value: item, path: [...path, key] });
+      stack.push({ value: item, key, parent: frame });
     }
   }
   return issues;
+}
+
+interface Frame {
+  value: unknown;
+  key: string | number | undefined;
+  parent: Frame | undefined;
+}
+
+function pathOf(frame: Frame): Array<string | number> {
+  const path: Array<string | number> = [];
+  for (let at: Frame | undefined = frame; at?.key !== undefined; at = at.parent) path.push(at.key);
+  return path.reverse();
 }
 
 function unstorableObject(value: object): string | undefined {
   if (types.isMap(value) || types.isSet(value)) return 'must be plain JSON data, not a Map or a Set';
   if (value instanceof Date && !types.isDate(value)) return 'must be a real Date';
   return undefined;
+}
+
+/** Objects that are values in their own right, never a set of fields: a Date is an instant, not options. */
+function isBuiltIn(value: object): boolean {
+  return (
+    types.isDate(value) ||
+    types.isMap(value) ||
+    types.isSet(value) ||
+    types.isWeakMap(value) ||
+    types.isWeakSet(value) ||
+    types.isRegExp(value) ||
+    types.isBoxedPrimitive(value) ||
+    types.isPromise(value) ||
+    types.isAnyArrayBuffer(value) ||
+    types.isArrayBufferView(value) ||
+    types.isNativeError(value)
+  );
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {

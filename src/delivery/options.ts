@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zodToValidationError } from '../validation.js';
+import { parseInput } from '../validation.js';
 
 const deliveryOptionsSchema = z
   .object({
@@ -43,13 +43,9 @@ export type RetryOptions = z.output<typeof retryOptionsSchema>;
 export type RetryOptionsInput = z.input<typeof retryOptionsSchema>;
 
 export function parseDeliveryOptions(input: DeliveryOptionsInput | undefined): DeliveryOptions {
-  const parsed = deliveryOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) throw zodToValidationError(parsed.error, 'options.delivery');
-  return parsed.data;
+  return parseInput(deliveryOptionsSchema, input ?? {}, 'options.delivery');
 }
 
 export function parseRetryOptions(input: RetryOptionsInput | undefined): RetryOptions {
-  const parsed = retryOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) throw zodToValidationError(parsed.error, 'options.retry');
-  return parsed.data;
+  return parseInput(retryOptionsSchema, input ?? {}, 'options.retry');
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { ConflictError, ValidationError, type ValidationIssue } from '../../errors.js';
 import type { EngineContext } from '../../scheduler/engine.js';
 import type { TickworkDatabase } from '../../store/schema.js';
+import { unstorableJsonProblem } from '../../schemas.js';
 import { inspectInput } from '../../validation.js';
 import { toBatchRecord, toCreateResult, type StoredReport } from './mapper.js';
 import { planZone, recipientZone, type ZonePlan } from './planner.js';
@@ -438,6 +439,11 @@ function normalize(raw: unknown, index: number, issues: ValidationIssue[]): Reci
     json = JSON.stringify(raw);
   } catch {
     issues.push({ path: `recipients.${index}`, message: 'must be JSON-serialisable' });
+    return undefined;
+  }
+  const unstorable = unstorableJsonProblem(json);
+  if (unstorable) {
+    issues.push({ path: `recipients.${index}`, message: unstorable });
     return undefined;
   }
   const data = parsed.data as Record<string, unknown> & { email: string };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { zodToValidationError } from '../../validation.js';
+import { parseInput } from '../../validation.js';
 
 export const MISSED_RUN_POLICIES = ['latest', 'skip', 'all'] as const;
 export type MissedRunPolicy = (typeof MISSED_RUN_POLICIES)[number];
@@ -120,18 +120,14 @@ export type UrlSourceOptions = z.output<typeof urlSourceOptionsSchema>;
 export type UrlSourceOptionsInput = z.input<typeof urlSourceOptionsSchema>;
 
 export function parseRecurringOptions(input: RecurringEngineOptions | undefined): RecurringOptions {
-  const parsed = recurringOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) throw zodToValidationError(parsed.error, 'options.recurring');
-  return parsed.data;
+  return parseInput(recurringOptionsSchema, input ?? {}, 'options.recurring');
 }
 
 export function parseUrlSourceOptions(
   input: UrlSourceOptionsInput | undefined,
   prefix: string,
 ): UrlSourceOptions {
-  const parsed = urlSourceOptionsSchema.safeParse(input ?? {});
-  if (!parsed.success) throw zodToValidationError(parsed.error, prefix);
-  return parsed.data;
+  return parseInput(urlSourceOptionsSchema, input ?? {}, prefix);
 }
 
 /** Delay before resolution attempt `attempt + 1` after attempt `attempt` failed; no jitter, so hosts can predict it. */
