@@ -89,8 +89,10 @@ export async function lockEnrollments(
   dialect?: 'sqlite' | 'postgres',
 ): Promise<Map<number, EnrollmentRow>> {
   const rows = new Map<number, EnrollmentRow>();
-  for (const part of chunks([...new Set(ids)])) {
-    const select = db.selectFrom('sequence_enrollments').selectAll().where('id', 'in', part);
+  for (const part of chunks([...new Set(ids)].sort((a, b) => a - b))) {
+    // In id order: two settlers locking overlapping sets then take the locks in one order and
+    // cannot deadlock.
+    const select = db.selectFrom('sequence_enrollments').selectAll().where('id', 'in', part).orderBy('id');
     const locked =
       dialect === 'postgres'
         ? await select.forNoKeyUpdate().execute()
