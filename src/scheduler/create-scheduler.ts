@@ -99,6 +99,7 @@ export function createScheduler(config: CreateSchedulerConfig): Scheduler {
     outbox,
     events,
     clock,
+    shutdown: shutdown.signal,
     onDeliverySettled(sourceType, hook) {
       if (hooks.has(sourceType)) throw new Error(`a delivery hook for '${sourceType}' is already registered`);
       hooks.set(sourceType, hook);

@@ -13,6 +13,11 @@ export interface EngineContext {
   readonly events: TickworkEmitter;
   /** The injected clock for calls outside a tick (create, update, cancel...). */
   readonly clock: () => Date;
+  /**
+   * Aborted when the scheduler closes (at once with `close({ abortInFlight: true })`, else
+   * after the running tick): engines pass it to slow I/O of their own, like recipient sources.
+   */
+  readonly shutdown: AbortSignal;
   /** Registers the engine's reaction to settled deliveries of its own source type. */
   onDeliverySettled(sourceType: string, hook: DeliveryHook): void;
 }

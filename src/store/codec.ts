@@ -8,8 +8,14 @@ export function readDate(value: Date | string): Date;
 export function readDate(value: Date | string | null): Date | null;
 export function readDate(value: Date | string | null): Date | null {
   if (value === null) return null;
-  return value instanceof Date ? value : new Date(value);
+  if (value instanceof Date) return value;
+  // SQLite's CURRENT_TIMESTAMP (the seed schema's column defaults, so the mailer's own rows)
+  // is UTC without a zone; JavaScript would read that form as the host's local time.
+  if (SQL_UTC_TIMESTAMP.test(value)) return new Date(`${value.replace(' ', 'T')}Z`);
+  return new Date(value);
 }
+
+const SQL_UTC_TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)?$/;
 
 export function readBool(value: boolean | number): boolean {
   return value === true || value === 1;

@@ -247,6 +247,41 @@ export function runCases(backend: Backend): void {
     expect(seen['recurring:started']?.map((e) => e.attempt)).toEqual([1, 2, 3]);
   });
 
+  it('close({ abortInFlight }) stops a hanging recipient source: the tick ends and the run will be retried', async () => {
+    let called!: () => void;
+    const sourceCalled = new Promise<void>((resolve) => (called = resolve));
+    const sawAbort: boolean[] = [];
+    const recipientSources: RecipientSources = {
+      // A source that never answers and ignores its signal, as a stuck CRM call might.
+      api: (_data, context) => {
+        context.signal.addEventListener('abort', () => sawAbort.push(true));
+        called();
+        return new Promise<never>(() => undefined);
+      },
+    };
+    const { scheduler, another } = await setupRecurring(
+      backend,
+      { recurring: { sourceTimeoutMs: 600_000, leaseMs: 900_000 } },
+      { recipientSources },
+    );
+    const campaign = await scheduler.recurring.create(
+      campaignInput({ recipientSource: 'api', recipientData: null }),
+    );
+    const tick = scheduler.tick(at('2026-03-02T09:00:00Z'));
+    await sourceCalled;
+    await scheduler.close({ abortInFlight: true });
+    await tick;
+
+    expect(sawAbort).toEqual([true]);
+    const { scheduler: reader } = await another({});
+    const [run] = await runsOf(reader, campaign.id);
+    expect(run).toMatchObject({
+      status: 'retrying',
+      attempts: 1,
+      error: 'api source: stopped: the scheduler is closing',
+    });
+  });
+
   it('fails a run for good after the last attempt, with the error, and keeps the schedule', async () => {
     let broken = true;
     const recipientSources: RecipientSources = {

@@ -127,6 +127,7 @@ export function createRecurringProcessor(deps: ProcessorDeps): (now: Date) => Pr
         maxRecipients: options.maxRecipientsPerRun,
         sourceTimeoutMs: options.sourceTimeoutMs,
         campaignId: campaign.id,
+        signal: context.shutdown,
       });
     } catch (error) {
       const message = error instanceof Error ? error.message || error.name : String(error);

@@ -132,8 +132,17 @@ async function callHostSource(
   options: ResolvedFetchOptions,
 ): Promise<unknown[]> {
   const controller = new AbortController();
-  const onAbort = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', onAbort, { once: true });
+  // The caller's signal (the scheduler closing) ends the wait even for a source that ignores
+  // its own signal: the run is recorded as failed and retried, never left hanging.
+  let stop: (error: RecipientSourceError) => void = () => undefined;
+  const stopped = new Promise<never>((_, reject) => (stop = reject));
+  stopped.catch(() => undefined);
+  const onAbort = () => {
+    controller.abort(options.signal?.reason);
+    stop(new RecipientSourceError(name, `${name} source: stopped: the scheduler is closing`));
+  };
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     // A real timer on purpose: it bounds the host's I/O, it decides nothing about schedules.
@@ -150,6 +159,7 @@ async function callHostSource(
     const result = await Promise.race([
       Promise.resolve().then(() => fn(data, { campaignId: options.campaignId, signal: controller.signal })),
       timedOut,
+      stopped,
     ]);
     if (
       result === null ||
