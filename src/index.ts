@@ -24,7 +24,7 @@ export type {
 } from './events.js';
 export type { TickworkStore } from './store/store.js';
 export type { StoreAdapter } from './store/adapter.js';
-export type { CoreTables, TickworkDatabase } from './store/schema.js';
+export type { CoreTables, OutboxTable, TickworkDatabase } from './store/schema.js';
 export type { CoreEvents } from './events.js';
 export * from './errors.js';
 export * from './time/index.js';

@@ -36,4 +36,9 @@ export {
   type ListBatchRecipientsInput,
   type ListBatchesInput,
 } from './schemas.js';
-export type { BatchTables } from './tables.js';
+export type {
+  BatchRecipientsTable,
+  BatchRequestsTable,
+  BatchTables,
+  ScheduledBatchesTable,
+} from './tables.js';

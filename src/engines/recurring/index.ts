@@ -39,4 +39,4 @@ export type {
   RecurringRunStatus,
   RecurringRunWithDeliveries,
 } from './types.js';
-export type { RecurringTables } from './tables.js';
+export type { RecurringCampaignsTable, RecurringRunsTable, RecurringTables } from './tables.js';

@@ -47,7 +47,7 @@ export interface FetchedRecipients {
   recipients: Recipient[];
   invalidCount: number;
   duplicateCount: number;
-  /** The first {@link MAX_INVALID_SAMPLES} invalid entries and why each was skipped. */
+  /** The first invalid entries (up to 20) and why each was skipped. */
   invalidSamples: InvalidRecipientSample[];
 }
 

@@ -40,4 +40,9 @@ export {
   type StepInput as SequenceStepInput,
   type StepUpdateInput as SequenceStepUpdateInput,
 } from './schemas.js';
-export type { SequenceTables } from './tables.js';
+export type {
+  SequenceEnrollmentsTable,
+  SequencesTable,
+  SequenceStepsTable,
+  SequenceTables,
+} from './tables.js';
