@@ -408,22 +408,30 @@ export async function releaseLease(db: Db, batchId: number, leaseToken: string, 
 /** Whether a batch is due or resumable at `now` (reported as `moreDue` when a budget ran out). */
 export async function hasDueBatch(db: Db, now: Date): Promise<boolean> {
   const stamp = writeDate(now);
-  const pending = await db
-    .selectFrom('scheduled_batches')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('scheduled_for', '<=', stamp)
-    .limit(1)
-    .executeTakeFirst();
-  if (pending) return true;
-  const resumable = await db
-    .selectFrom('scheduled_batches')
-    .select('id')
-    .where('status', '=', 'processing')
-    .where('lease_expires_at', '<=', stamp)
-    .limit(1)
-    .executeTakeFirst();
-  return resumable !== undefined;
+  // One round trip, each probe read in index order as the claims read. Scalar subqueries, not
+  // EXISTS: Postgres drops ORDER BY/LIMIT inside EXISTS and, misled by the correlation of
+  // status and scheduled_for, may then scan every batch when none is due.
+  const row = await db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('scheduled_batches')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('scheduled_for', '<=', stamp)
+        .orderBy('scheduled_for')
+        .limit(1)
+        .as('pending'),
+      eb
+        .selectFrom('scheduled_batches')
+        .select('id')
+        .where('status', '=', 'processing')
+        .where('lease_expires_at', '<=', stamp)
+        .orderBy('lease_expires_at')
+        .limit(1)
+        .as('resumable'),
+    ])
+    .executeTakeFirstOrThrow();
+  return row.pending !== null || row.resumable !== null;
 }
 
 // --- cancelling -----------------------------------------------------------------------
