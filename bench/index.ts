@@ -8,7 +8,8 @@
  *
  * Postgres: TICKWORK_BENCH_PG (else TICKWORK_TEST_PG, else postgres://postgres@127.0.0.1:5432/test);
  * each benchmark works in a schema of its own, dropped afterwards. TICKWORK_BENCH_BACKENDS=sqlite
- * (or postgres) runs one backend only.
+ * (or postgres) runs one backend only. TICKWORK_BENCH_SQLITE_SYNC=NORMAL runs SQLite (raw and
+ * store alike; not the batch fan-out) with synchronous=NORMAL instead of the default FULL.
  */
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';

@@ -23,6 +23,19 @@ export const PG_URL =
 
 export const QUICK = process.env.TICKWORK_BENCH_QUICK === '1';
 
+/**
+ * SQLite's `synchronous` for the raw baseline and the store alike (TICKWORK_BENCH_SQLITE_SYNC).
+ * Default FULL, the store's own default: a commit survives power loss. NORMAL skips the fsync
+ * per commit in WAL mode (still safe against a process crash).
+ */
+const SQLITE_SYNC = (() => {
+  const value = (process.env.TICKWORK_BENCH_SQLITE_SYNC ?? 'FULL').toUpperCase();
+  if (value !== 'OFF' && value !== 'NORMAL' && value !== 'FULL' && value !== 'EXTRA') {
+    throw new Error(`TICKWORK_BENCH_SQLITE_SYNC: one of OFF, NORMAL, FULL, EXTRA, got '${value}'`);
+  }
+  return value;
+})();
+
 export type BenchBackend = 'sqlite' | 'postgres';
 
 /** A fresh database for one measurement, with raw access for baselines. */
@@ -62,12 +75,13 @@ export async function benchDatabase(backend: BenchBackend): Promise<BenchDatabas
     const raw = new Database(path);
     raw.pragma('journal_mode = WAL');
     raw.pragma('busy_timeout = 5000');
+    raw.pragma(`synchronous = ${SQLITE_SYNC}`);
     return {
       backend,
       rawSqlite: raw,
       path,
       store() {
-        const store = sqliteStore(path);
+        const store = sqliteStore(path, { synchronous: SQLITE_SYNC });
         stores.push(store);
         return store;
       },
@@ -76,7 +90,7 @@ export async function benchDatabase(backend: BenchBackend): Promise<BenchDatabas
           dialect: new SqliteDialect({ database: new Database(path) }),
           log: logger(onQuery),
         });
-        const store = sqliteStore(db);
+        const store = sqliteStore(db, { synchronous: SQLITE_SYNC });
         stores.push({ ...store, close: () => db.destroy() });
         return store;
       },
