@@ -6,12 +6,11 @@ import { toLocalDateTime } from 'tickwork';
 import { FakeClock } from 'tickwork/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../../examples/fastify-postgres/api.js';
+import { PG_URL } from '../support/backends.js';
 
 // The example's web process in this test's process, and two real worker processes
 // (`node --import tsx examples/fastify-postgres/worker.ts`) ticking the same Postgres schema
 // in lockstep on a simulated clock.
-const PG_URL = process.env.TICKWORK_TEST_PG;
-if (process.env.CI && !PG_URL) throw new Error('TICKWORK_TEST_PG must be set in CI');
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const workerFile = fileURLToPath(new URL('../../examples/fastify-postgres/worker.ts', import.meta.url));
@@ -129,10 +128,10 @@ async function call<T = Record<string, unknown>>(method: string, path: string, b
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-describe.skipIf(!PG_URL)('examples/fastify-postgres', () => {
+describe('examples/fastify-postgres', () => {
   it('serves the API and two workers send every message exactly once', { timeout: 180_000 }, async () => {
     const clock = new FakeClock(START);
-    api = await startApi({ port: 0, connectionString: PG_URL!, schema, token: TOKEN, now: clock.now });
+    api = await startApi({ port: 0, connectionString: PG_URL, schema, token: TOKEN, now: clock.now });
     expect((await fetch(`${api.url}/recurring`)).status).toBe(401);
     // Two worker processes; they start (and run tickwork's migrations again) while the API is used.
     workers.push(new Worker('w1'), new Worker('w2'));

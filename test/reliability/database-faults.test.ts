@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createScheduler, TickError, type Scheduler, type Transport } from '../../src/index.js';
 import { postgresStore } from '../../src/postgres/index.js';
 import { sqliteStore } from '../../src/sqlite/index.js';
-import { backends, type TestDatabase } from '../support/backends.js';
+import { backends, postgresBackend, type TestDatabase } from '../support/backends.js';
 import { LockHolder } from './support/lock-holder.js';
 import { printFigures } from './support/reconcile.js';
 
@@ -23,7 +23,7 @@ const ROWS = 50;
 const WAVE = 10;
 const DELIVERY = { concurrency: WAVE, maxPerTick: 1000, leaseMs: LEASE_MS, sendTimeoutMs: 5000 };
 
-const postgres = backends.find((b) => b.name === 'postgres');
+const postgres = postgresBackend;
 const sqlite = backends.find((b) => b.name === 'sqlite')!;
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -115,9 +115,9 @@ async function expectResumeAfterLostRecord(
 
 const byIndex = (a: string, b: string) => Number(a.split(':')[1]) - Number(b.split(':')[1]);
 
-describe.skipIf(!postgres)('Postgres connections terminated mid-tick', () => {
+describe('Postgres connections terminated mid-tick', () => {
   async function rig() {
-    const database: TestDatabase = await postgres!.create();
+    const database: TestDatabase = await postgres.create();
     cleanups.push(() => database.destroy());
     if (database.location.kind !== 'postgres') throw new Error('expected a Postgres server');
     const { connectionString, schema } = database.location;

@@ -7,11 +7,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { backends } from '../support/backends.js';
+import { backends, postgresBackend } from '../support/backends.js';
 import { setup, START } from '../support/harness.js';
 import { nodeArgsFor } from './support/script-runner.js';
 
-const postgres = backends.find((b) => b.name === 'postgres');
+const postgres = postgresBackend;
 const WORKER = fileURLToPath(new URL('./pg-connection-loss-worker.ts', import.meta.url));
 
 interface HostRun {
@@ -47,7 +47,7 @@ async function runHost(config: Record<string, unknown>): Promise<HostRun> {
   });
 }
 
-describe.skipIf(!postgres)('a Postgres connection lost under a host process', () => {
+describe('a Postgres connection lost under a host process', () => {
   /*
    * BUG 1: postgresStore(connectionString) opens a pg Pool and attaches no 'error' listener.
    * pg reports an idle connection that dies (server restart, failover, pg_terminate_backend,
@@ -55,7 +55,7 @@ describe.skipIf(!postgres)('a Postgres connection lost under a host process', ()
    * Node throws it, and the host process crashes instead of the next query reconnecting.
    */
   it('survives its idle pooled connections being terminated (store opened from a connection string)', async () => {
-    const database = await postgres!.create();
+    const database = await postgres.create();
     try {
       const location = database.location as { connectionString: string; schema: string };
       const run = await runHost({ ...location, mode: 'idle' });
@@ -72,7 +72,7 @@ describe.skipIf(!postgres)('a Postgres connection lost under a host process', ()
    * own pool — instead of the tick rejecting with a TickError.
    */
   it('survives a connection terminated while checked out: the tick rejects and the next one resumes', async () => {
-    const database = await postgres!.create();
+    const database = await postgres.create();
     try {
       const location = database.location as { connectionString: string; schema: string };
       const run = await runHost({ ...location, mode: 'checked-out' });

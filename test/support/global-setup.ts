@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { PG_URL } from './backends.js';
 
 /*
  * Postgres test databases are schemas named after this run. They are dropped here, once
@@ -8,10 +9,9 @@ import pg from 'pg';
  */
 export default function setup(): () => Promise<void> {
   return async () => {
-    const url = process.env.TICKWORK_TEST_PG;
     const run = process.env.TICKWORK_TEST_RUN;
-    if (!url || !run) return;
-    const client = new pg.Client({ connectionString: url });
+    if (!run) return;
+    const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();
     try {
       const { rows } = await client.query<{ nspname: string }>(
