@@ -7,7 +7,7 @@ import {
 } from '../../src/index.js';
 import { backends } from '../support/backends.js';
 import { setup } from '../support/harness.js';
-import { intlInstant } from './oracle.js';
+import { intlInstant } from '../time/oracle.js';
 
 // The harness clock reads 2026-03-02T08:00Z for every API call.
 const iso = (d: Date) => d.toISOString();

@@ -160,3 +160,19 @@ export class OracleZone {
     return localMs + (gap.after - gap.before) - gap.after;
   }
 }
+
+/**
+ * The instant at which the wall clock in `zone` reads `date`T`time`, for a reading that
+ * exists exactly once (no DST change near it); throws otherwise, so a test cannot silently
+ * compare against a wrong expectation.
+ */
+export function intlInstant(date: string, time: string, zone: string): number {
+  const wall = Date.parse(`${date}T${time}:00Z`);
+  const candidates = new Set<number>();
+  for (const probe of [wall - 14 * 3600_000, wall, wall + 12 * 3600_000]) {
+    const instant = wall - intlOffset(zone, probe);
+    if (instant + intlOffset(zone, instant) === wall) candidates.add(instant);
+  }
+  if (candidates.size !== 1) throw new Error(`${date}T${time} in ${zone} is not a unique local time`);
+  return [...candidates][0]!;
+}

@@ -10,65 +10,21 @@
  * changes, so within them a reading names exactly one instant and every instant one reading.
  */
 
-export interface WallClock {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  /** 0 = Sunday ... 6 = Saturday. */
-  weekday: number;
-}
+import { fieldsOf, intlInstant, intlOffset, type LocalFields } from '../../time/oracle.js';
+
+/** A wall-clock reading; `weekday` 0 = Sunday ... 6 = Saturday. */
+export type WallClock = LocalFields;
 
 const MINUTE_MS = 60_000;
-const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
-const formatters = new Map<string, Intl.DateTimeFormat>();
 
-function formatter(zone: string): Intl.DateTimeFormat {
-  let f = formatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      weekday: 'short',
-    });
-    formatters.set(zone, f);
-  }
-  return f;
-}
-
-/** The reading of `zone`'s wall clock at epoch ms `ms`. */
+/** The reading of `zone`'s wall clock at epoch ms `ms` (to the second). */
 export function wallClock(zone: string, ms: number): WallClock {
-  const parts: Record<string, string> = {};
-  for (const part of formatter(zone).formatToParts(new Date(ms))) parts[part.type] = part.value;
-  const weekday = WEEKDAYS[parts.weekday!];
-  if (weekday === undefined) throw new Error(`unexpected weekday '${parts.weekday}' for ${zone}`);
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-    weekday,
-  };
+  const whole = Math.floor(ms / 1000) * 1000;
+  return fieldsOf(whole + intlOffset(zone, whole));
 }
 
 function readingAsUtcMs(w: WallClock): number {
   return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
-}
-
-/** Local minus UTC, in ms, at instant `ms`. */
-export function offsetMs(zone: string, ms: number): number {
-  const whole = Math.floor(ms / 1000) * 1000;
-  return readingAsUtcMs(wallClock(zone, whole)) - whole;
 }
 
 /**
@@ -76,9 +32,9 @@ export function offsetMs(zone: string, ms: number): number {
  * 15 minutes, finer than any offset change in the tz database can come and go).
  */
 export function constantOffset(zone: string, fromMs: number, toMs: number): number {
-  const offset = offsetMs(zone, fromMs);
+  const offset = intlOffset(zone, fromMs);
   for (let t = fromMs; ; t = Math.min(t + 15 * MINUTE_MS, toMs)) {
-    if (offsetMs(zone, t) !== offset) {
+    if (intlOffset(zone, t) !== offset) {
       throw new Error(
         `${zone} changes its UTC offset between ${new Date(fromMs).toISOString()} and ` +
           `${new Date(toMs).toISOString()}: the oracle does not model DST changes; move the span`,
@@ -94,33 +50,12 @@ export function localDate(zone: string, ms: number): string {
   return `${w.year}-${pad(w.month)}-${pad(w.day)}`;
 }
 
-/**
- * The instant at which `zone`'s wall clock reads `date` `time` ('YYYY-MM-DD', 'HH:mm'). Throws
- * if no instant or more than one does (a DST gap or overlap), which the harness avoids.
- */
-export function localToInstant(zone: string, date: string, time: string): number {
-  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
-  const [hour, minute] = time.split(':').map(Number) as [number, number];
-  const asUtc = Date.UTC(year, month - 1, day, hour, minute);
-  const candidate = asUtc - offsetMs(zone, asUtc - offsetMs(zone, asUtc));
-  if (readingAsUtcMs(wallClock(zone, candidate)) !== asUtc) {
-    throw new Error(`${date}T${time} does not exist in ${zone} (a DST gap): move the span`);
-  }
-  // Twice: the same reading one offset change earlier or later.
-  for (const shift of [-2, -1, -0.5, 0.5, 1, 2]) {
-    const other = candidate + shift * 60 * MINUTE_MS;
-    if (readingAsUtcMs(wallClock(zone, other)) === asUtc) {
-      throw new Error(`${date}T${time} occurs twice in ${zone} (a DST overlap): move the span`);
-    }
-  }
-  return candidate;
-}
-
 /** The first instant at or after `fromMs` at which `zone`'s wall clock reads `time` ('HH:mm'). */
 export function nextLocalTime(zone: string, time: string, fromMs: number, firstDate?: string): number {
   let date = firstDate ?? localDate(zone, fromMs);
   for (let i = 0; i < 4; i++) {
-    const instant = localToInstant(zone, date, time);
+    // Throws on a DST gap or overlap, which the harness spans avoid.
+    const instant = intlInstant(date, time, zone);
     if (instant >= fromMs) return instant;
     date = addDays(date, 1);
   }
