@@ -4,13 +4,12 @@
  * each instant until nothing more is due. Every transport call and every phase call is
  * appended synchronously to a log, so the log is complete however the process ends.
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { createScheduler, type SchedulerOptions } from '../../src/index.js';
-import { postgresStore } from '../../src/postgres/index.js';
-import { sqliteStore } from '../../src/sqlite/index.js';
+import { openWorkerStore, waitAtBarrier, type WorkerLocation } from '../support/worker-process.js';
 
 interface WorkerConfig {
-  location: { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string; schema: string };
+  location: WorkerLocation;
   mode: 'tick' | 'phase';
   ticks: string[];
   logPath: string;
@@ -21,10 +20,7 @@ interface WorkerConfig {
 }
 
 const config = JSON.parse(process.argv[2]!) as WorkerConfig;
-const store =
-  config.location.kind === 'sqlite'
-    ? sqliteStore(config.location.path)
-    : postgresStore(config.location.connectionString, { schema: config.location.schema, maxConnections: 2 });
+const store = openWorkerStore(config.location);
 
 const scheduler = createScheduler({
   store,
@@ -37,10 +33,7 @@ const scheduler = createScheduler({
   options: config.options,
 });
 
-if (config.barrier) {
-  writeFileSync(`${config.barrier}.${process.pid}.ready`, '');
-  while (!existsSync(config.barrier)) await new Promise((r) => setTimeout(r, 2));
-}
+await waitAtBarrier(config.barrier);
 for (const iso of config.ticks) {
   const now = new Date(iso);
   for (;;) {

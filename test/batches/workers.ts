@@ -1,38 +1,17 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { runWorkersTogether, spawnWorker, type OnWorkerStart, type WorkerRun } from '../support/processes.js';
 
-const WORKER = fileURLToPath(new URL('./batch-worker.ts', import.meta.url));
+const BATCH_WORKER = fileURLToPath(new URL('./batch-worker.ts', import.meta.url));
 
-export interface BatchWorkerRun {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-  logPath: string;
-}
+export type BatchWorkerRun = WorkerRun;
 
-/** Starts a batch worker; resolves when it exits. `onStart` gets the child (to kill it). */
+/** Starts a batch worker (./batch-worker.ts); resolves when it exits. */
 export function runBatchWorker(
   config: Record<string, unknown>,
-  onStart?: (child: ChildProcess, logPath: string) => void,
+  onStart?: OnWorkerStart,
 ): Promise<BatchWorkerRun> {
-  const logPath = join(mkdtempSync(join(tmpdir(), 'tickwork-batch-worker-')), 'log');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', WORKER, JSON.stringify({ pauseMs: 0, ...config, logPath })],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  onStart?.(child, logPath);
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (exitCode, signal) => resolve({ exitCode, signal, stderr, logPath }));
-  });
+  return spawnWorker(BATCH_WORKER, { pauseMs: 0, ...config }, onStart);
 }
 
 export function readLog(logPath: string): { sends: Array<{ pid: number; key: string }>; phases: number[] } {
@@ -47,19 +26,10 @@ export function readLog(logPath: string): { sends: Array<{ pid: number; key: str
   return { sends, phases };
 }
 
-/** Runs `count` workers that start at the same moment (after all have booted). */
-export async function runBatchWorkersTogether(
+/** Runs `count` batch workers that start at the same moment (after all have booted). */
+export function runBatchWorkersTogether(
   count: number,
   config: Record<string, unknown>,
 ): Promise<BatchWorkerRun[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'tickwork-batch-barrier-'));
-  const barrier = join(dir, 'go');
-  const runs = Array.from({ length: count }, () => runBatchWorker({ ...config, barrier }));
-  const deadline = Date.now() + 30_000;
-  while (readdirSync(dir).filter((f) => f.endsWith('.ready')).length < count) {
-    if (Date.now() > deadline) throw new Error('workers did not start within 30 s');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  writeFileSync(barrier, '');
-  return Promise.all(runs);
+  return runWorkersTogether(count, config, runBatchWorker);
 }

@@ -19,14 +19,13 @@ import {
   type RetryOptions,
   type SequenceEngineOptions,
 } from '../../src/index.js';
-import { postgresStore } from '../../src/postgres/index.js';
-import { sqliteStore } from '../../src/sqlite/index.js';
+import { openWorkerStore, type WorkerLocation } from '../support/worker-process.js';
 import { mulberry32 } from './support/prng.js';
 import { recordingTransport, type DelayPlan, type FaultPlan } from './support/recording-transport.js';
 import { simNow, type SimClockSpec } from './support/sim-clock.js';
 
 export interface WorkerConfig {
-  location: { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string; schema: string };
+  location: WorkerLocation;
   dir: string;
   slot: number;
   delivery: DeliveryOptions;
@@ -45,10 +44,7 @@ export interface WorkerConfig {
 const config = JSON.parse(process.argv[2]!) as WorkerConfig;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const store =
-  config.location.kind === 'sqlite'
-    ? sqliteStore(config.location.path)
-    : postgresStore(config.location.connectionString, { schema: config.location.schema, maxConnections: 2 });
+const store = openWorkerStore(config.location);
 
 let tickNow = new Date(0);
 const scheduler = createScheduler({

@@ -4,13 +4,12 @@
  * call to its own log file (one line per call, written synchronously, so the log is
  * complete however the process ends).
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { createScheduler } from '../../src/index.js';
-import { postgresStore } from '../../src/postgres/index.js';
-import { sqliteStore } from '../../src/sqlite/index.js';
+import { openWorkerStore, waitAtBarrier, type WorkerLocation } from './worker-process.js';
 
 interface WorkerConfig {
-  location: { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string; schema: string };
+  location: WorkerLocation;
   migrate: boolean;
   /** Tick instants (ISO); each is ticked until it reports nothing more due. */
   ticks: string[];
@@ -22,10 +21,7 @@ interface WorkerConfig {
 }
 
 const config = JSON.parse(process.argv[2]!) as WorkerConfig;
-const store =
-  config.location.kind === 'sqlite'
-    ? sqliteStore(config.location.path)
-    : postgresStore(config.location.connectionString, { schema: config.location.schema, maxConnections: 2 });
+const store = openWorkerStore(config.location);
 
 const scheduler = createScheduler({
   store,
@@ -38,10 +34,7 @@ const scheduler = createScheduler({
   options: { delivery: { concurrency: config.concurrency, maxPerTick: 50 } },
 });
 
-if (config.barrier) {
-  writeFileSync(`${config.barrier}.${process.pid}.ready`, '');
-  while (!existsSync(config.barrier)) await new Promise((r) => setTimeout(r, 2));
-}
+await waitAtBarrier(config.barrier);
 if (config.migrate) await scheduler.migrate();
 for (const iso of config.ticks) {
   let summary;
