@@ -10,15 +10,14 @@
  * expired, carrying the same key with a higher attempt.
  */
 import { describe, expect, it } from 'vitest';
-import { createScheduler } from '../../src/index.js';
 import { backends } from '../support/backends.js';
-import { openParentStore, sharedLocation } from './support/databases.js';
-import { engineWorkloads } from './support/engine-workloads.js';
+import { createParent, sharedLocation } from './support/databases.js';
+import { dayOfWork, totals } from './support/engine-workloads.js';
 import { Fleet, sleep, type Exit } from './support/fleet.js';
 import { harnessSeed, mulberry32 } from './support/prng.js';
 import { printFigures, readOutbox, reconcile, waitUntilSettled } from './support/reconcile.js';
 import { checkLeaseFits, scaledEngineOptions } from './support/sim-clock.js';
-import { directWorkload, seedAll, verifyAll, type Workload } from './support/workload.js';
+import { seedAll, verifyAll } from './support/workload.js';
 
 const shared = backends.filter((b) => b.name !== 'pglite');
 const PROCESSES: Record<string, number> = { sqlite: 3, postgres: 4 };
@@ -49,15 +48,7 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
     const processes = PROCESSES[backend.name]!;
     checkLeaseFits({ ...DELIVERY, speed: SPEED, wavesPerTick: 1, overheadMs: 3500 });
     const database = await backend.create();
-    const parent = createScheduler({
-      store: openParentStore(database),
-      transport: {
-        send() {
-          throw new Error('the parent process never ticks');
-        },
-      },
-      options: { clock: () => new Date(START) },
-    });
+    const parent = createParent(database, START);
     const fleet = await new Fleet({
       location: sharedLocation(database),
       delivery: DELIVERY,
@@ -74,13 +65,9 @@ describe.each(shared)('worker processes killed with SIGKILL while ticking one $n
     try {
       await parent.migrate();
       for (let slot = 0; slot < processes; slot++) fleet.start(slot);
-      const workloads: Workload[] = [
-        directWorkload({ count: DIRECT, seed, parallel: 12 }),
-        ...engineWorkloads(seed),
-      ];
+      const workloads = dayOfWork(seed, DIRECT);
       const expected = await seedAll(parent, { start: new Date(START), spanMs: SPAN_MS }, workloads);
-      const total = expected.reduce((n, e) => n + e.count, 0);
-      const fromEngines = expected.filter((e) => e.sourceType !== 'direct').reduce((n, e) => n + e.count, 0);
+      const { total, fromEngines } = totals(expected);
       expect(total).toBeGreaterThanOrEqual(20_000);
       expect(fromEngines).toBeGreaterThanOrEqual(12_000);
       await fleet.waitReady(processes);

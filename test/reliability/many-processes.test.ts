@@ -8,15 +8,14 @@
  * must show its work done (runs completed, enrollments completed, batches done).
  */
 import { describe, expect, it } from 'vitest';
-import { createScheduler } from '../../src/index.js';
 import { backends } from '../support/backends.js';
 import { Fleet, type Exit } from './support/fleet.js';
-import { openParentStore, sharedLocation } from './support/databases.js';
-import { engineWorkloads } from './support/engine-workloads.js';
+import { createParent, sharedLocation } from './support/databases.js';
+import { dayOfWork, totals } from './support/engine-workloads.js';
 import { harnessSeed } from './support/prng.js';
 import { printFigures, readOutbox, reconcile, waitUntilSettled } from './support/reconcile.js';
 import { checkLeaseFits, scaledEngineOptions } from './support/sim-clock.js';
-import { directWorkload, seedAll, verifyAll, type Workload } from './support/workload.js';
+import { seedAll, verifyAll } from './support/workload.js';
 
 // PGlite lives inside one process; only the file and the server can be shared by processes.
 const shared = backends.filter((b) => b.name !== 'pglite');
@@ -50,15 +49,7 @@ describe.each(shared)('many OS processes ticking one $name database', (backend) 
       overheadMs: 5000,
     });
     const database = await backend.create();
-    const parent = createScheduler({
-      store: openParentStore(database),
-      transport: {
-        send() {
-          throw new Error('the parent process never ticks');
-        },
-      },
-      options: { clock: () => new Date(START) },
-    });
+    const parent = createParent(database, START);
     const fleet = await new Fleet({
       location: sharedLocation(database),
       delivery: DELIVERY,
@@ -71,13 +62,9 @@ describe.each(shared)('many OS processes ticking one $name database', (backend) 
       await parent.migrate();
       // The workers boot (a few seconds of module loading) while the parent seeds; they wait at the barrier.
       for (let slot = 0; slot < processes; slot++) fleet.start(slot);
-      const workloads: Workload[] = [
-        directWorkload({ count: DIRECT, seed, parallel: 12 }),
-        ...engineWorkloads(seed),
-      ];
+      const workloads = dayOfWork(seed, DIRECT);
       const expected = await seedAll(parent, { start: new Date(START), spanMs: SPAN_MS }, workloads);
-      const total = expected.reduce((n, e) => n + e.count, 0);
-      const fromEngines = expected.filter((e) => e.sourceType !== 'direct').reduce((n, e) => n + e.count, 0);
+      const { total, fromEngines } = totals(expected);
       // What issue #8 asks of the workload (a guard against shrinking it unnoticed).
       expect(total).toBeGreaterThanOrEqual(20_000);
       expect(fromEngines).toBeGreaterThanOrEqual(12_000);

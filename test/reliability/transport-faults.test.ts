@@ -7,9 +7,8 @@
  * appear in the transport's log exactly once per attempt.
  */
 import { describe, expect, it } from 'vitest';
-import { createScheduler } from '../../src/index.js';
 import { backends } from '../support/backends.js';
-import { openParentStore, sharedLocation } from './support/databases.js';
+import { createParent, sharedLocation } from './support/databases.js';
 import { Fleet, type Exit } from './support/fleet.js';
 import { harnessSeed } from './support/prng.js';
 import { printFigures, readOutbox, reconcile, waitUntilSettled } from './support/reconcile.js';
@@ -67,15 +66,7 @@ describe.each(shared)('a transport failing 30% of calls, on $name', (backend) =>
     const faults: FaultPlan = { seed, transientRate: 0.15, timeoutRate: 0.075, permanentRate: 0.075 };
     checkLeaseFits({ ...DELIVERY, speed: SPEED, wavesPerTick: 1, overheadMs: 2000 });
     const database = await backend.create();
-    const parent = createScheduler({
-      store: openParentStore(database),
-      transport: {
-        send() {
-          throw new Error('the parent process never ticks');
-        },
-      },
-      options: { clock: () => new Date(START) },
-    });
+    const parent = createParent(database, START);
     const fleet = await new Fleet({
       location: sharedLocation(database),
       delivery: DELIVERY,

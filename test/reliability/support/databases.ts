@@ -6,11 +6,11 @@
 import pg from 'pg';
 import { postgresStore } from '../../../src/postgres/index.js';
 import { sqliteStore } from '../../../src/sqlite/index.js';
-import type { TickworkStore } from '../../../src/index.js';
+import { createScheduler, type Scheduler, type TickworkStore } from '../../../src/index.js';
 import type { TestDatabase } from '../../support/backends.js';
+import type { WorkerLocation } from '../../support/worker-process.js';
 
-export type SharedLocation =
-  { kind: 'sqlite'; path: string } | { kind: 'postgres'; connectionString: string; schema: string };
+export type SharedLocation = WorkerLocation;
 
 export function sharedLocation(database: TestDatabase): SharedLocation {
   if (database.location.kind === 'pglite') throw new Error('PGlite cannot be shared by processes');
@@ -36,4 +36,20 @@ export function openParentStore(database: TestDatabase): TickworkStore {
       await pool.end();
     },
   };
+}
+
+/**
+ * The harness process's scheduler on the shared database: it migrates, seeds and inspects;
+ * only the worker processes tick. Calls outside a tick see the simulated start instant.
+ */
+export function createParent(database: TestDatabase, start: number): Scheduler {
+  return createScheduler({
+    store: openParentStore(database),
+    transport: {
+      send() {
+        throw new Error('the parent process never ticks');
+      },
+    },
+    options: { clock: () => new Date(start) },
+  });
 }

@@ -18,7 +18,7 @@
  */
 import { mulberry32 } from './prng.js';
 import { constantOffset, cronOccurrences, localDate, nextLocalTime } from './time-oracle.js';
-import type { Workload, WorkloadClock } from './workload.js';
+import { directWorkload, type ExpectedDeliveries, type Workload, type WorkloadClock } from './workload.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -497,4 +497,16 @@ export function batchWorkload(options: { seed: number; calls?: readonly BatchCal
 /** The three engine workloads, about 13,600 deliveries over a 24-hour span. */
 export function engineWorkloads(seed: number): Workload[] {
   return [recurringWorkload(), sequenceWorkload({ seed }), batchWorkload({ seed })];
+}
+
+/** A day of work for the many-process and crash harnesses: `direct` outbox messages and the engines' work. */
+export function dayOfWork(seed: number, direct: number): Workload[] {
+  return [directWorkload({ count: direct, seed, parallel: 12 }), ...engineWorkloads(seed)];
+}
+
+/** All expected deliveries, and those of the engines (every source but `direct`). */
+export function totals(expected: readonly ExpectedDeliveries[]): { total: number; fromEngines: number } {
+  const total = expected.reduce((n, e) => n + e.count, 0);
+  const direct = expected.filter((e) => e.sourceType === 'direct').reduce((n, e) => n + e.count, 0);
+  return { total, fromEngines: total - direct };
 }
