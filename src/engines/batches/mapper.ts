@@ -8,8 +8,6 @@ import type {
   BatchStatus,
   BatchTimezone,
   CreateBatchesResult,
-  FallbackReport,
-  PastTargetReport,
 } from './types.js';
 
 /** Maps a `scheduled_batches` row and its outbox counts to the public record. */
@@ -64,14 +62,10 @@ function batchCounts(
 }
 
 /** What a request reported at creation, stored so a replay answers exactly the same. */
-export interface StoredReport {
-  received: number;
-  duplicatesRemoved: number;
-  scheduledCount: number;
-  skippedCount: number;
-  fallback: FallbackReport;
-  pastTarget: PastTargetReport;
-}
+export type StoredReport = Pick<
+  CreateBatchesResult,
+  'received' | 'duplicatesRemoved' | 'scheduledCount' | 'skippedCount' | 'fallback' | 'pastTarget'
+>;
 
 export function toCreateResult(
   request: RequestRow,

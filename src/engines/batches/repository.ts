@@ -282,10 +282,32 @@ export async function listRecipients(
 
 const CLAIM_RETURNING = ['id', 'campaign_id', 'request_id', 'scheduled_for', 'recipient_count'] as const;
 
+/** The first processing batch whose ticker's lease ran out (it died, or stopped at its budget). */
+function firstResumable(db: Db, now: string) {
+  return db
+    .selectFrom('scheduled_batches')
+    .select('id')
+    .where('status', '=', 'processing')
+    .where('lease_expires_at', '<=', now)
+    .orderBy('lease_expires_at')
+    .limit(1);
+}
+
+/** The earliest pending batch that is due. */
+function firstPending(db: Db, now: string) {
+  return db
+    .selectFrom('scheduled_batches')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('scheduled_for', '<=', now)
+    .orderBy('scheduled_for')
+    .orderBy('id')
+    .limit(1);
+}
+
 /**
- * Claims one due batch for this ticker in a single statement: first a processing batch whose
- * ticker's lease ran out (it died, or it stopped at its budget), then the earliest pending one.
- * Returns it with `started` true when it just left `pending`.
+ * Claims one due batch for this ticker: first a resumable one, then the earliest pending one,
+ * each in a single statement. Returns it with `started` true when it just left `pending`.
  */
 export async function claimDueBatch(
   db: Db,
@@ -294,37 +316,18 @@ export async function claimDueBatch(
 ) {
   const now = writeDate(params.now);
   const lease = { lease_token: params.leaseToken, lease_expires_at: leaseExpiry(params), updated_at: now };
-  const expired = adapter.lockForClaim(
-    db
-      .selectFrom('scheduled_batches')
-      .select('id')
-      .where('status', '=', 'processing')
-      .where('lease_expires_at', '<=', now)
-      .orderBy('lease_expires_at')
-      .limit(1),
-  );
   const resumed = await db
     .updateTable('scheduled_batches')
     .set(lease)
-    .where('id', 'in', expired)
+    .where('id', 'in', adapter.lockForClaim(firstResumable(db, now)))
     .returning(CLAIM_RETURNING)
     .executeTakeFirst();
   if (resumed) return { ...resumed, started: false };
 
-  const pending = adapter.lockForClaim(
-    db
-      .selectFrom('scheduled_batches')
-      .select('id')
-      .where('status', '=', 'pending')
-      .where('scheduled_for', '<=', now)
-      .orderBy('scheduled_for')
-      .orderBy('id')
-      .limit(1),
-  );
   const started = await db
     .updateTable('scheduled_batches')
     .set({ ...lease, status: 'processing', started_at: now })
-    .where('id', 'in', pending)
+    .where('id', 'in', adapter.lockForClaim(firstPending(db, now)))
     .returning(CLAIM_RETURNING)
     .executeTakeFirst();
   return started ? { ...started, started: true } : undefined;
@@ -408,28 +411,11 @@ export async function releaseLease(db: Db, batchId: number, leaseToken: string, 
 /** Whether a batch is due or resumable at `now` (reported as `moreDue` when a budget ran out). */
 export async function hasDueBatch(db: Db, now: Date): Promise<boolean> {
   const stamp = writeDate(now);
-  // One round trip, each probe read in index order as the claims read. Scalar subqueries, not
-  // EXISTS: Postgres drops ORDER BY/LIMIT inside EXISTS and, misled by the correlation of
-  // status and scheduled_for, may then scan every batch when none is due.
+  // One round trip, each probe the claim's own query. Scalar subqueries, not EXISTS: Postgres
+  // drops ORDER BY/LIMIT inside EXISTS and, misled by the correlation of status and
+  // scheduled_for, may then scan every batch when none is due.
   const row = await db
-    .selectNoFrom((eb) => [
-      eb
-        .selectFrom('scheduled_batches')
-        .select('id')
-        .where('status', '=', 'pending')
-        .where('scheduled_for', '<=', stamp)
-        .orderBy('scheduled_for')
-        .limit(1)
-        .as('pending'),
-      eb
-        .selectFrom('scheduled_batches')
-        .select('id')
-        .where('status', '=', 'processing')
-        .where('lease_expires_at', '<=', stamp)
-        .orderBy('lease_expires_at')
-        .limit(1)
-        .as('resumable'),
-    ])
+    .selectNoFrom([firstPending(db, stamp).as('pending'), firstResumable(db, stamp).as('resumable')])
     .executeTakeFirstOrThrow();
   return row.pending !== null || row.resumable !== null;
 }

@@ -8,6 +8,7 @@ import type { Emit, PendingEvents } from './emit.js';
 import { anchorOf, effectiveTimezone, RowStates, type Anchor } from './progress.js';
 import { toEnrollment, type EnrollmentRow, type SequenceEnrollment } from './records.js';
 import {
+  completedPatch,
   getSequenceRow,
   loadStructures,
   lockEnrollment,
@@ -298,14 +299,7 @@ export function createEnrollmentApi(
         if (!step) {
           if (status === 'paused')
             throw new ConflictError(`enrollment ${row.id} has no step left to advance past`);
-          await updateEnrollment(trx, row.id, {
-            status: 'completed',
-            completed_at: now,
-            next_send_at: null,
-            pending_step_id: null,
-            reschedule: 0,
-            updated_at: now,
-          });
+          await updateEnrollment(trx, row.id, completedPatch(now));
           events.add('sequence:completed', { ...who, completedAt: now, manual: true });
           return true;
         }

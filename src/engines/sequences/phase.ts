@@ -6,7 +6,7 @@ import { readJson, writeDate } from '../../store/codec.js';
 import type { Emit } from './emit.js';
 import { anchorOf, decide, effectiveTimezone, RowStates, type Decision } from './progress.js';
 import { isRecord, type EnrollmentRow } from './records.js';
-import { applyPatches, loadStructures, type EnrollmentPatch } from './repository.js';
+import { applyPatches, completedPatch, loadStructures, type EnrollmentPatch } from './repository.js';
 import type { SequenceEngineSettings } from './schemas.js';
 import { nextStepAfter, SOURCE_TYPE, stepKey, type StepInfo, type Structure } from './timing.js';
 
@@ -202,15 +202,7 @@ export function patchFor(row: EnrollmentRow, decision: Decision, now: Date): Enr
       : {};
   switch (decision.kind) {
     case 'complete':
-      return {
-        ...moved,
-        status: 'completed',
-        completed_at: now,
-        next_send_at: null,
-        pending_step_id: null,
-        reschedule: 0,
-        updated_at: now,
-      };
+      return { ...moved, ...completedPatch(now) };
     case 'park':
       return { ...moved, next_send_at: decision.at, pending_step_id: null, reschedule: 0, updated_at: now };
     case 'queue':

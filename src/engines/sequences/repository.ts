@@ -246,6 +246,18 @@ function toUpdate(patch: EnrollmentPatch): Updateable<SequenceEnrollmentsTable> 
   return out as Updateable<SequenceEnrollmentsTable>;
 }
 
+/** An enrollment that has no step left: finished, nothing pending, nothing scheduled. */
+export function completedPatch(now: Date): EnrollmentPatch {
+  return {
+    status: 'completed',
+    completed_at: now,
+    next_send_at: null,
+    pending_step_id: null,
+    reschedule: 0,
+    updated_at: now,
+  };
+}
+
 export async function updateEnrollment(db: Db, id: number, patch: EnrollmentPatch): Promise<void> {
   await db.updateTable('sequence_enrollments').set(toUpdate(patch)).where('id', '=', id).execute();
 }
